@@ -33,6 +33,9 @@ const (
 	EVersionConflict    Code = "version_conflict"
 	EDuplicateSubmitted Code = "duplicate_id"
 	ELimitReached       Code = "limit_reached"
+	EInvalidFileType    Code = "invalid_file_type"
+	EFileTooLarge       Code = "file_too_large"
+	EUnavailable        Code = "unavailable" // not ready yet; retry later
 )
 
 // Error is a business error: a code for machines, a field when one input is
