@@ -1,0 +1,90 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+
+	"phananh/domain"
+	"phananh/projections"
+)
+
+// MaxWaitAfter bounds how long a read waits for the read models to reach a
+// sequence the client saw (?after=SEQ) before it answers 503.
+const MaxWaitAfter = 5 * time.Second
+
+// errNoSuchReport is the one answer to a wrong id or a wrong code, so the
+// answer never tells whether a case exists.
+var errNoSuchReport = domain.Errorf(domain.ENOTFOUND, "no report with this id and tracking code")
+
+// CitizenView returns a case for the holder of its tracking code. With
+// after > 0 it first waits (bounded) until the read models have applied
+// that sequence, so a client that just wrote through another replica reads
+// its own write.
+func (s *Service) CitizenView(ctx context.Context, id uuid.UUID, code string, after uint64) (projections.CaseRecord, error) {
+	if !s.CheckTrackingCode(id, code) {
+		return projections.CaseRecord{}, errNoSuchReport
+	}
+	if err := s.WaitAfter(ctx, after); err != nil {
+		return projections.CaseRecord{}, err
+	}
+	rec, ok := s.d.View.Get(id)
+	if !ok {
+		return projections.CaseRecord{}, errNoSuchReport
+	}
+	return rec, nil
+}
+
+// WaitAfter waits, at most MaxWaitAfter, for the read models to apply seq.
+func (s *Service) WaitAfter(ctx context.Context, seq uint64) error {
+	if seq == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, MaxWaitAfter)
+	defer cancel()
+	if err := s.d.Waiter.WaitFor(ctx, seq); err != nil {
+		return domain.Errorf(domain.EUnavailable, "this server has not yet caught up with event %d; try again", seq)
+	}
+	return nil
+}
+
+// AddCitizenAttachment stores a file the holder of the tracking code sends
+// (a photo of the pollution, a land certificate) and records it on the
+// case. The file is checked (size, type by content) and stripped of
+// metadata before it is stored; if the case cannot take it, the stored
+// object is deleted again, so a refused upload leaves nothing behind.
+func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, filename string, r io.Reader, correlation string) (domain.AttachmentAdded, uint64, error) {
+	if !s.CheckTrackingCode(id, code) {
+		return domain.AttachmentAdded{}, 0, errNoSuchReport
+	}
+	events, _, err := s.d.Store.Load(ctx, id)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return domain.AttachmentAdded{}, 0, errNoSuchReport
+		}
+		return domain.AttachmentAdded{}, 0, fmt.Errorf("cases: load %s: %w", id, err)
+	}
+	// Refuse early what the case could never take, before reading the file.
+	probe := domain.AddAttachment{Attachment: domain.AttachmentAdded{Object: "probe", Size: 1, SHA256: "probe"}}
+	if _, err := domain.Decide(domain.Fold(events), probe, s.d.Now(), s.d.Rules); err != nil {
+		return domain.AttachmentAdded{}, 0, err
+	}
+	att, err := s.d.Files.PutAttachment(ctx, id, filename, r, true)
+	if err != nil {
+		return domain.AttachmentAdded{}, 0, err
+	}
+	seq, err := s.Execute(ctx, id, 0, domain.AddAttachment{Attachment: att}, domain.Actor{Role: domain.RoleCitizen}, correlation)
+	if err != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if derr := s.d.Files.DeleteAttachment(dctx, att.Object); derr != nil {
+			err = errors.Join(err, fmt.Errorf("cases: delete refused attachment %s: %w", att.Object, derr))
+		}
+		return domain.AttachmentAdded{}, 0, err
+	}
+	return att, seq, nil
+}

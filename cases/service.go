@@ -1,0 +1,135 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"phananh/domain"
+	"phananh/projections"
+)
+
+// Store is the case log. Append returns domain.ErrConcurrency when the
+// case's version is not expectedVersion (0 for a case that must not exist
+// yet); Load returns an ENOTFOUND error for an unknown case.
+type Store interface {
+	Append(ctx context.Context, expectedVersion uint64, events []domain.Envelope) (uint64, error)
+	Load(ctx context.Context, caseID uuid.UUID) ([]domain.Envelope, uint64, error)
+}
+
+// Vault seals reporters' identities with keys kept outside the log.
+type Vault interface {
+	Seal(ctx context.Context, plaintext []byte) (domain.SealedReporter, error)
+	Erase(ctx context.Context, keyID string) error
+}
+
+// Files stores attachments after checking their size and type by content.
+type Files interface {
+	PutAttachment(ctx context.Context, caseID uuid.UUID, filename string, r io.Reader, public bool) (domain.AttachmentAdded, error)
+	DeleteAttachment(ctx context.Context, object string) error
+}
+
+// Waiter tells when the read models have applied a sequence.
+type Waiter interface {
+	WaitFor(ctx context.Context, seq uint64) error
+}
+
+// Deps are what a Service needs; all are required.
+type Deps struct {
+	Store  Store
+	Vault  Vault
+	Files  Files
+	Waiter Waiter
+	View   *projections.CaseView
+	Rules  domain.Rules
+	// Secret keys tracking codes and submission digests; every replica
+	// must be given the same one.
+	Secret []byte
+	Log    *slog.Logger
+	// Now and NewID default to the wall clock and UUIDv7.
+	Now   func() time.Time
+	NewID func() uuid.UUID
+}
+
+// Service runs commands against cases.
+type Service struct {
+	d Deps
+}
+
+// MaxRetries bounds how often a command without an expected version is
+// decided again after losing a race to another writer.
+const MaxRetries = 5
+
+// New returns a service. It refuses missing dependencies.
+func New(d Deps) (*Service, error) {
+	switch {
+	case d.Store == nil, d.Vault == nil, d.Files == nil, d.Waiter == nil, d.View == nil:
+		return nil, errors.New("cases: store, vault, files, waiter and view are required")
+	case d.Rules.Geo == nil || d.Rules.Policy == nil:
+		return nil, errors.New("cases: geography and policy are required")
+	case len(d.Secret) < 32:
+		return nil, errors.New("cases: secret must be at least 32 bytes")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.NewID == nil {
+		d.NewID = func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+	}
+	return &Service{d: d}, nil
+}
+
+// Rules returns the geography and policy the service decides with.
+func (s *Service) Rules() domain.Rules { return s.d.Rules }
+
+// envelopes wraps decided events for appending.
+func (s *Service) envelopes(caseID uuid.UUID, actor domain.Actor, correlation string, now time.Time, events []domain.Event) []domain.Envelope {
+	out := make([]domain.Envelope, len(events))
+	for i, e := range events {
+		out[i] = domain.Envelope{ID: s.d.NewID(), CaseID: caseID, Time: now, Actor: actor, CorrelationID: correlation, Event: e}
+	}
+	return out
+}
+
+// Execute decides a command against a case and appends its events. With
+// expectedVersion > 0 the command is decided only if the case is still at
+// that version (the caller's If-Match); a stale version fails with
+// domain.ErrConcurrency. With 0 the service loads the latest version and,
+// if another writer wins the race, decides again up to MaxRetries times.
+// It returns the sequence of the last event appended, once the read models
+// have applied it.
+func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion uint64, cmd domain.Command, actor domain.Actor, correlation string) (uint64, error) {
+	for attempt := 0; ; attempt++ {
+		events, version, err := s.d.Store.Load(ctx, caseID)
+		if err != nil {
+			return 0, fmt.Errorf("cases: %s %s: %w", cmd.EventType(), caseID, err)
+		}
+		if expectedVersion != 0 && version != expectedVersion {
+			return 0, fmt.Errorf("cases: %s %s at version %d, case is at %d: %w", cmd.EventType(), caseID, expectedVersion, version, domain.ErrConcurrency)
+		}
+		now := s.d.Now()
+		decided, err := domain.Decide(domain.Fold(events), cmd, now, s.d.Rules)
+		if err != nil {
+			return 0, err
+		}
+		seq, err := s.d.Store.Append(ctx, version, s.envelopes(caseID, actor, correlation, now, decided))
+		if errors.Is(err, domain.ErrConcurrency) && expectedVersion == 0 && attempt < MaxRetries {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cases: %s %s: %w", cmd.EventType(), caseID, err)
+		}
+		if err := s.d.Waiter.WaitFor(ctx, seq); err != nil {
+			return 0, fmt.Errorf("cases: %s %s appended at %d: %w", cmd.EventType(), caseID, seq, err)
+		}
+		return seq, nil
+	}
+}

@@ -1,0 +1,180 @@
+package cases
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"phananh/domain"
+)
+
+// Receipt is what a citizen gets back for a report.
+type Receipt struct {
+	ID           uuid.UUID
+	TrackingCode string
+	Status       domain.Status
+	Unit         string
+	Deadline     time.Time
+	Seq          uint64
+}
+
+// Submit files a citizen's report. The report id may come from the client
+// (an app that queued the report offline); then a retry with the same id
+// and content returns the existing case with created=false, whenever it
+// arrives, and the same id with other content is a conflict. The first
+// event is appended expecting no earlier event on the case's subject, so
+// this holds after JetStream's de-duplication window too.
+func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlation string) (Receipt, bool, error) {
+	now := s.d.Now()
+	clientID := cmd.ID != uuid.Nil
+	if !clientID {
+		cmd.ID = s.d.NewID()
+	}
+	cmd, err := cmd.Validate(now, s.d.Rules)
+	if err != nil {
+		return Receipt{}, false, err
+	}
+	cmd.Digest = s.digest(cmd)
+	if clientID {
+		// A retry is the common case for a client-chosen id that already
+		// exists; answering it before sealing keeps orphan keys out of the vault.
+		if r, err := s.existing(ctx, cmd); !errors.Is(err, errNoCase) {
+			return r, false, err
+		}
+	}
+	if cmd.Reporter != nil {
+		plain, err := json.Marshal(cmd.Reporter)
+		if err != nil {
+			return Receipt{}, false, fmt.Errorf("cases: encode reporter: %w", err)
+		}
+		sealed, err := s.d.Vault.Seal(ctx, plain)
+		if err != nil {
+			return Receipt{}, false, fmt.Errorf("cases: seal reporter: %w", err)
+		}
+		cmd.Sealed = &sealed
+	}
+	events, err := domain.Decide(domain.Case{}, cmd, now, s.d.Rules)
+	if err != nil {
+		s.discardKey(cmd.Sealed)
+		return Receipt{}, false, err
+	}
+	actor := domain.Actor{Role: domain.RoleCitizen}
+	seq, err := s.d.Store.Append(ctx, 0, s.envelopes(cmd.ID, actor, correlation, now, events))
+	if errors.Is(err, domain.ErrConcurrency) {
+		// Someone (most likely this client's own retry) filed this id first.
+		s.discardKey(cmd.Sealed)
+		r, err := s.existing(ctx, cmd)
+		if errors.Is(err, errNoCase) {
+			err = fmt.Errorf("cases: report %s conflicted but cannot be loaded: %w", cmd.ID, err)
+		}
+		return r, false, err
+	}
+	if err != nil {
+		s.discardKey(cmd.Sealed)
+		return Receipt{}, false, fmt.Errorf("cases: submit %s: %w", cmd.ID, err)
+	}
+	if err := s.d.Waiter.WaitFor(ctx, seq); err != nil {
+		return Receipt{}, false, fmt.Errorf("cases: submit %s appended at %d: %w", cmd.ID, seq, err)
+	}
+	rep := events[0].(domain.Reported)
+	return Receipt{ID: cmd.ID, TrackingCode: s.TrackingCode(cmd.ID), Status: domain.StatusReceived,
+		Unit: rep.Unit, Deadline: rep.Deadline, Seq: seq}, true, nil
+}
+
+var errNoCase = errors.New("no such case")
+
+// existing answers a submission whose id is taken: the same report again
+// gets the case's receipt, a different one a conflict.
+func (s *Service) existing(ctx context.Context, cmd domain.SubmitReport) (Receipt, error) {
+	events, version, err := s.d.Store.Load(ctx, cmd.ID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return Receipt{}, errNoCase
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("cases: load %s: %w", cmd.ID, err)
+	}
+	c := domain.Fold(events)
+	if !hmac.Equal([]byte(c.Digest), []byte(cmd.Digest)) {
+		return Receipt{}, domain.FieldErrorf(domain.EDuplicateSubmitted, "id",
+			"a different report was already submitted with id %s", cmd.ID)
+	}
+	if err := s.d.Waiter.WaitFor(ctx, version); err != nil {
+		return Receipt{}, fmt.Errorf("cases: wait for %s: %w", cmd.ID, err)
+	}
+	return Receipt{ID: c.ID, TrackingCode: s.TrackingCode(c.ID), Status: c.Status,
+		Unit: c.Unit, Deadline: c.Deadline, Seq: version}, nil
+}
+
+// discardKey erases a key sealed for a report that was not stored, so no
+// identity outlives its report. Failure only leaves an unused key behind.
+func (s *Service) discardKey(sealed *domain.SealedReporter) {
+	if sealed == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.d.Vault.Erase(ctx, sealed.KeyID); err != nil {
+		s.d.Log.Warn("unused reporter key not erased", "key_id", sealed.KeyID, "err", err)
+	}
+}
+
+// digest fingerprints a validated submission with the service's secret, so
+// the log can tell a retry from a different report without holding anything
+// that could be guessed back (phone numbers are few enough to enumerate).
+func (s *Service) digest(cmd domain.SubmitReport) string {
+	canonical := struct {
+		Category    domain.Category  `json:"category"`
+		Kind        domain.Kind      `json:"kind"`
+		Title       string           `json:"title"`
+		Description string           `json:"description"`
+		Location    domain.Location  `json:"location"`
+		OccurredAt  *time.Time       `json:"occurred_at"`
+		Anonymous   bool             `json:"anonymous"`
+		Reporter    *domain.Reporter `json:"reporter"`
+	}{cmd.Category, cmd.Kind, cmd.Title, cmd.Description, cmd.Location, nil, cmd.Anonymous, cmd.Reporter}
+	if cmd.OccurredAt != nil {
+		t := cmd.OccurredAt.UTC()
+		canonical.OccurredAt = &t
+	}
+	body, _ := json.Marshal(canonical) // plain structs: cannot fail
+	mac := hmac.New(sha256.New, s.d.Secret)
+	mac.Write([]byte("phananh submission v1\x00"))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// crockford is Crockford's base32: no I, L, O or U, so a code read over the
+// phone or copied by hand survives.
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// TrackingCode returns a case's tracking code (mã tra cứu): 80 bits of a
+// keyed hash of the case id, grouped as XXXX-XXXX-XXXX-XXXX. Deriving it
+// instead of storing it lets a retried submission get the same code back
+// while the log holds no code at all; it is unguessable without the secret.
+func (s *Service) TrackingCode(id uuid.UUID) string {
+	mac := hmac.New(sha256.New, s.d.Secret)
+	mac.Write([]byte("phananh tracking code v1\x00"))
+	mac.Write(id[:])
+	raw := crockford.EncodeToString(mac.Sum(nil)[:10]) // 80 bits, 16 characters
+	return raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
+}
+
+// CheckTrackingCode reports whether code is the case's tracking code,
+// forgiving case, spaces, dashes and the letters people confuse with digits.
+func (s *Service) CheckTrackingCode(id uuid.UUID, code string) bool {
+	if len(code) > 64 {
+		return false
+	}
+	norm := strings.NewReplacer("-", "", " ", "", "O", "0", "I", "1", "L", "1").Replace(strings.ToUpper(code))
+	want := strings.ReplaceAll(s.TrackingCode(id), "-", "")
+	return hmac.Equal([]byte(norm), []byte(want))
+}
