@@ -1,0 +1,215 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"phananh/domain"
+	"phananh/projections"
+)
+
+type reportRequest struct {
+	ID          string           `json:"id"`
+	Category    string           `json:"category"`
+	Kind        string           `json:"kind"`
+	Title       string           `json:"title"`
+	Description string           `json:"description"`
+	Location    locationJSON     `json:"location"`
+	OccurredAt  string           `json:"occurred_at"`
+	Reporter    *domain.Reporter `json:"reporter"`
+	Anonymous   bool             `json:"anonymous"`
+}
+
+type locationJSON struct {
+	Commune string   `json:"commune"`
+	Address string   `json:"address,omitempty"`
+	Lat     *float64 `json:"lat,omitempty"`
+	Lon     *float64 `json:"lon,omitempty"`
+}
+
+type receiptJSON struct {
+	ID           uuid.UUID     `json:"id"`
+	TrackingCode string        `json:"tracking_code"`
+	Status       domain.Status `json:"status"`
+	Unit         string        `json:"unit"`
+	Deadline     time.Time     `json:"deadline"`
+	Seq          uint64        `json:"seq"`
+}
+
+// submitReport: POST /api/v1/reports → 201 new case, 200 the same report again.
+func (s *server) submitReport(c echo.Context) error {
+	var req reportRequest
+	if err := bindJSON(c, s.cfg.MaxJSONBytes, &req); err != nil {
+		return err
+	}
+	cmd := domain.SubmitReport{
+		Category:    domain.Category(req.Category),
+		Kind:        domain.Kind(req.Kind),
+		Title:       req.Title,
+		Description: req.Description,
+		Location:    domain.Location(req.Location),
+		Anonymous:   req.Anonymous,
+		Reporter:    req.Reporter,
+	}
+	if req.ID != "" {
+		id, err := uuid.Parse(req.ID)
+		if err != nil || len(req.ID) != 36 {
+			return domain.FieldErrorf(domain.EInvalidID, "id", "id %q is not a UUID", req.ID)
+		}
+		cmd.ID = id
+	}
+	if req.OccurredAt != "" {
+		t, err := time.Parse(time.RFC3339, req.OccurredAt)
+		if err != nil {
+			return domain.FieldErrorf(domain.EInvalidTime, "occurred_at", "occurred_at must be an RFC 3339 time such as 2026-11-28T08:30:00+07:00")
+		}
+		cmd.OccurredAt = &t
+	}
+	r, created, err := s.svc.Submit(c.Request().Context(), cmd, c.Response().Header().Get(echo.HeaderXRequestID))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/reports/"+r.ID.String())
+	}
+	return c.JSON(status, receiptJSON{ID: r.ID, TrackingCode: r.TrackingCode, Status: r.Status,
+		Unit: r.Unit, Deadline: r.Deadline, Seq: r.Seq})
+}
+
+// citizenCase is the citizen's view of a case: no reporter identity, no
+// staff names, no internal notes.
+type citizenCase struct {
+	ID          uuid.UUID                   `json:"id"`
+	Status      domain.Status               `json:"status"`
+	Open311     string                      `json:"open311_status"`
+	Kind        domain.Kind                 `json:"kind"`
+	Category    domain.Category             `json:"category"`
+	Title       string                      `json:"title"`
+	Description string                      `json:"description"`
+	Location    domain.Location             `json:"location"`
+	OccurredAt  *time.Time                  `json:"occurred_at,omitempty"`
+	Anonymous   bool                        `json:"anonymous"`
+	Unit        unitRef                     `json:"unit"`
+	Clock       domain.Clock                `json:"clock,omitempty"`
+	Deadline    *time.Time                  `json:"deadline,omitempty"`
+	Overdue     bool                        `json:"overdue"`
+	ReceivedAt  time.Time                   `json:"received_at"`
+	UpdatedAt   time.Time                   `json:"updated_at"`
+	Version     uint64                      `json:"version"`
+	Timeline    []projections.TimelineEntry `json:"timeline"`
+	Attachments []attachmentJSON            `json:"attachments"`
+}
+
+type unitRef struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	NameEn string `json:"name_en,omitempty"`
+}
+
+type attachmentJSON struct {
+	Object      string `json:"object"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+}
+
+// getReport: GET /api/v1/reports/{id} with X-Tracking-Code.
+func (s *server) getReport(c echo.Context) error {
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	after, err := afterSeq(c)
+	if err != nil {
+		return err
+	}
+	rec, err := s.svc.CitizenView(c.Request().Context(), id, trackingCode(c), after)
+	if err != nil {
+		return err
+	}
+	cs := rec.Case
+	out := citizenCase{
+		ID: cs.ID, Status: cs.Status, Open311: cs.Status.Open311(), Kind: cs.Kind, Category: cs.Category,
+		Title: cs.Title, Description: rec.Description, Location: cs.Location, OccurredAt: rec.OccurredAt,
+		Anonymous: cs.Anonymous, Unit: s.unitRef(cs.Unit), Clock: cs.Clock,
+		Overdue: cs.Overdue(time.Now()), ReceivedAt: cs.ReceivedAt, UpdatedAt: rec.UpdatedAt,
+		Version: cs.Version, Timeline: rec.PublicTimeline(), Attachments: []attachmentJSON{},
+	}
+	if !cs.Deadline.IsZero() {
+		d := cs.Deadline
+		out.Deadline = &d
+	}
+	for _, a := range rec.Attachments {
+		if a.Public {
+			out.Attachments = append(out.Attachments, attachmentJSON{a.Object, a.Filename, a.ContentType, a.Size, a.SHA256})
+		}
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	c.Response().Header().Set("ETag", fmt.Sprintf("%q", fmt.Sprint(cs.Version)))
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) unitRef(code string) unitRef {
+	u, ok := s.svc.Rules().Geo.Unit(code)
+	if !ok {
+		return unitRef{Code: code, Name: code}
+	}
+	return unitRef{Code: u.Code, Name: u.Name, NameEn: u.NameEn}
+}
+
+// addAttachment: POST /api/v1/reports/{id}/attachments, multipart with one
+// part named "file". The file streams to the store, which checks its size
+// and type by content; nothing is buffered whole in memory here.
+func (s *server) addAttachment(c echo.Context) error {
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEMultipartForm {
+		return &domain.Error{Code: codeUnsupportedMedia, Message: "send the file as multipart/form-data in a part named file"}
+	}
+	limit := s.cfg.MaxUploadBytes + 64<<10 // room for the multipart envelope
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return &domain.Error{Code: codeUnsupportedMedia, Message: "the body is not valid multipart/form-data"}
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return &domain.Error{Code: codeBodyTooLarge, Field: "file", Message: fmt.Sprintf("a file may be at most %d bytes", s.cfg.MaxUploadBytes)}
+			}
+			return domain.FieldErrorf(domain.ERequired, "file", "send the file in a multipart part named file")
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		att, seq, err := s.svc.AddCitizenAttachment(c.Request().Context(), id, trackingCode(c), part.FileName(), part,
+			c.Response().Header().Get(echo.HeaderXRequestID))
+		part.Close()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &domain.Error{Code: codeBodyTooLarge, Field: "file", Message: fmt.Sprintf("a file may be at most %d bytes", s.cfg.MaxUploadBytes)}
+		}
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, struct {
+			attachmentJSON
+			Seq uint64 `json:"seq"`
+		}{attachmentJSON{att.Object, att.Filename, att.ContentType, att.Size, att.SHA256}, seq})
+	}
+}

@@ -1,0 +1,117 @@
+// Package api serves phananh over HTTP with Echo: thin handlers that bind
+// and validate a request, call the cases service and render the answer.
+// Errors leave in one JSON shape, in Vietnamese or English.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"phananh/cases"
+)
+
+// Limits on request sizes.
+const (
+	DefaultMaxJSONBytes   = 64 << 10 // a report's texts are at most ~25 KB of UTF-8
+	DefaultMaxUploadBytes = 10 << 20 // per file; the store enforces the same limit by content
+)
+
+// Config is what the HTTP layer needs.
+type Config struct {
+	Service *cases.Service
+	// Ready reports whether the stream exists and the read models have
+	// caught up; /readyz answers 503 until it does.
+	Ready          func() bool
+	Log            *slog.Logger
+	MaxJSONBytes   int64
+	MaxUploadBytes int64
+}
+
+type server struct {
+	svc *cases.Service
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns the HTTP handler of phananh.
+func New(cfg Config) *echo.Echo {
+	if cfg.Service == nil || cfg.Ready == nil {
+		panic("api: service and readiness are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.MaxJSONBytes <= 0 {
+		cfg.MaxJSONBytes = DefaultMaxJSONBytes
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	s := &server{svc: cfg.Service, cfg: cfg, log: cfg.Log}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(cfg.Log)
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Generator: func() string { return uuid.Must(uuid.NewV7()).String() },
+	}))
+	e.Use(s.accessLog)
+	e.Use(middleware.Recover())
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy: "no-referrer",
+	}))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	v1 := e.Group("/api/v1")
+	v1.POST("/reports", s.submitReport)
+	v1.GET("/reports/:id", s.getReport)
+	v1.POST("/reports/:id/attachments", s.addAttachment)
+	v1.GET("/categories", s.listCategories)
+	v1.GET("/kinds", s.listKinds)
+	v1.GET("/communes", s.listCommunes)
+	v1.GET("/units", s.listUnits)
+	return e
+}
+
+// accessLog logs one structured line per request. It logs the route
+// pattern, never the query string: a tracking code may travel in ?code=.
+func (s *server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "http",
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
+		return nil
+	}
+}
+
+func (s *server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *server) readyz(c echo.Context) error {
+	if !s.cfg.Ready() {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

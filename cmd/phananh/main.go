@@ -1,0 +1,111 @@
+// Command phananh is the phananh server: an event-sourced tracker of
+// citizens' reports on pollution and land disputes.
+//
+//	phananh serve [flags]
+//
+// Every flag can also be set with a PHANANH_* environment variable; a flag
+// given on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"phananh/app"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "phananh:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `phananh: citizens' reports on pollution and land disputes, as an event log.
+
+Usage:
+  phananh serve [flags]   run the server (embedded JetStream unless --nats-url)
+  phananh help            show this help
+
+Run "phananh serve -h" for the flags.
+`
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// env returns the environment variable's value, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg app.Config
+	fs.StringVar(&cfg.DataDir, "data", env("PHANANH_DATA", "./data"), "data directory of the embedded JetStream (PHANANH_DATA)")
+	fs.StringVar(&cfg.HTTPAddr, "http", env("PHANANH_HTTP", ":8080"), "HTTP listen address (PHANANH_HTTP)")
+	fs.StringVar(&cfg.NATSListen, "nats-listen", env("PHANANH_NATS_LISTEN", "127.0.0.1:4222"), "client address of the embedded NATS server, for the nats CLI (PHANANH_NATS_LISTEN)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", env("PHANANH_NATS_URL", ""), "external NATS cluster URL; when set nothing is embedded (PHANANH_NATS_URL)")
+	fs.StringVar(&cfg.GeoFile, "geo", env("PHANANH_GEO", ""), "geography JSON file (communes and units); default: built-in Lào Cai sample (PHANANH_GEO)")
+	fs.StringVar(&cfg.PolicyFile, "policy", env("PHANANH_POLICY", ""), "policy JSON file (routing, deadlines, holidays, limits); default: built-in Lào Cai policy (PHANANH_POLICY)")
+	syncDefault, err := strconv.ParseBool(env("PHANANH_SYNC_ALWAYS", "true"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_SYNC_ALWAYS: %w", err)
+	}
+	fs.BoolVar(&cfg.SyncAlways, "sync-always", syncDefault, "fsync every append before acknowledging it; false loses acknowledged reports on power loss (PHANANH_SYNC_ALWAYS)")
+	replicas, err := strconv.Atoi(env("PHANANH_REPLICAS", "1"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_REPLICAS: %w", err)
+	}
+	fs.IntVar(&cfg.Replicas, "replicas", replicas, "stream replicas: 1 embedded, 3 on a cluster (PHANANH_REPLICAS)")
+	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", strings.Join(fs.Args(), " "))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	cfg.Log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	cfg.Log.Info("shutting down", "reason", "signal")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return a.Close(shutdownCtx)
+}

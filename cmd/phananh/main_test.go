@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the phananh binary built once for the process tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "phananh-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "phananh")
+	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build phananh:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// process is a running phananh binary.
+type process struct {
+	cmd  *exec.Cmd
+	http string
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func startProcess(t *testing.T, dataDir string) *process {
+	t.Helper()
+	p := &process{http: freePort(t), logs: &syncBuffer{}}
+	p.cmd = exec.Command(binary, "serve", "--data", dataDir, "--http", p.http, "--nats-listen", freePort(t))
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + p.http + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("phananh not ready after 60s; logs:\n%s", p.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func submit(t *testing.T, p *process, i int) (id, code string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{
+		"category": "pollution.noise", "title": fmt.Sprintf("Tiếng ồn công trường %d", i),
+		"description": "Máy khoan hoạt động sau 22 giờ.", "location": map[string]any{"commune": "cam-duong"},
+		"anonymous": true,
+	})
+	resp, err := http.Post("http://"+p.http+"/api/v1/reports", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("submit %d: status %d", i, resp.StatusCode)
+	}
+	var r struct {
+		ID           string `json:"id"`
+		TrackingCode string `json:"tracking_code"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID, r.TrackingCode
+}
+
+func status(t *testing.T, p *process, id, code string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+p.http+"/api/v1/reports/"+id, nil)
+	req.Header.Set("X-Tracking-Code", code)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestKill9LosesNoAcknowledgedReport kills the process without warning
+// right after acknowledged writes: every acknowledged report must be there
+// when it comes back on the same data directory.
+func TestKill9LosesNoAcknowledgedReport(t *testing.T) {
+	dir := t.TempDir()
+	p := startProcess(t, dir)
+	type ack struct{ id, code string }
+	var acks []ack
+	for i := range 20 {
+		id, code := submit(t, p, i)
+		acks = append(acks, ack{id, code})
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Wait()
+
+	q := startProcess(t, dir)
+	for _, a := range acks {
+		if got := status(t, q, a.id, a.code); got != http.StatusOK {
+			t.Errorf("report %s after kill -9: status %d, want 200", a.id, got)
+		}
+	}
+}
+
+// TestSIGTERMStopsCleanly asks the process to stop: it must exit 0, having
+// logged its shutdown as structured JSON.
+func TestSIGTERMStopsCleanly(t *testing.T) {
+	p := startProcess(t, t.TempDir())
+	submit(t, p, 1)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v; logs:\n%s", err, p.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30s after SIGTERM; logs:\n%s", p.logs)
+	}
+	logs := p.logs.String()
+	if !strings.Contains(logs, `"msg":"phananh stopped"`) {
+		t.Errorf("no structured shutdown log line; logs:\n%s", logs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line is not JSON: %s", line)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run([]string{"bogus"}, &out, &errOut); err == nil {
+		t.Error("an unknown command must fail")
+	}
+	if err := run([]string{"serve", "--log-level", "loud"}, &out, &errOut); err == nil {
+		t.Error("a bad log level must fail")
+	}
+}
