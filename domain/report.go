@@ -146,6 +146,9 @@ func (s SubmitReport) decide(_ Case, now time.Time, r Rules) ([]Event, error) {
 	if s.Reporter != nil && s.Sealed == nil {
 		return nil, Errorf(EINTERNAL, "the reporter's identity was not sealed")
 	}
+	if s.Anonymous && s.Sealed != nil {
+		return nil, Errorf(EINTERNAL, "an anonymous report must not carry a sealed identity")
+	}
 	commune, _ := r.Geo.Commune(s.Location.Commune)
 	unit, err := Route(s.Category, commune.Code, r.Policy.Routing, r.Geo)
 	if err != nil {

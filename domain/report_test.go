@@ -273,6 +273,16 @@ func TestSubmitReportRefusesAnUnsealedReporter(t *testing.T) {
 	}
 }
 
+func TestSubmitReportRefusesAnAnonymousReportWithASealedIdentity(t *testing.T) {
+	r := validNamedReport()
+	r.Reporter, r.Anonymous = nil, true // Sealed stays: a wiring fault, not citizen input
+	events, err := domain.Decide(domain.Case{}, r, now, defaults)
+	wantError(t, err, domain.EINTERNAL, "")
+	if events != nil {
+		t.Fatalf("events = %+v, want none", events)
+	}
+}
+
 func TestValidateNormalisesTheReport(t *testing.T) {
 	r := validNamedReport()
 	r.Title = "  Khói bụi  "
