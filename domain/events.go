@@ -81,10 +81,35 @@ type InspectionRecorded struct {
 	Findings    string    `json:"findings"`
 }
 
-// MediationScheduled fixes the date and place of a commune mediation (hòa giải).
+// CouncilMember sits on a commune mediation council. Decree 102/2024,
+// Art. 105 has the Fatherland Front represented on it.
+type CouncilMember struct {
+	Name string      `json:"name"`
+	Role CouncilRole `json:"role"`
+}
+
+// CouncilRole is a member's place on a mediation council.
+type CouncilRole string
+
+// Council roles.
+const (
+	CouncilChair   CouncilRole = "chair"            // usually the commune chairperson or deputy
+	CouncilFront   CouncilRole = "fatherland_front" // the Fatherland Front representative
+	CouncilRegular CouncilRole = "member"
+)
+
+// Attendee says who came to a mediation session.
+type Attendee struct {
+	Name    string `json:"name"`
+	Party   bool   `json:"party"` // a party to the dispute, not a council member
+	Present bool   `json:"present"`
+}
+
+// MediationScheduled fixes the date, place and council of a commune mediation (hòa giải).
 type MediationScheduled struct {
-	At    time.Time `json:"at"`
-	Place string    `json:"place"`
+	At      time.Time       `json:"at"`
+	Place   string          `json:"place"`
+	Council []CouncilMember `json:"council,omitempty"`
 }
 
 // MediationOutcome is how a mediation session ended.
@@ -100,8 +125,9 @@ const (
 
 // MediationHeld records a mediation session and its minutes (biên bản).
 type MediationHeld struct {
-	Outcome MediationOutcome `json:"outcome"`
-	Minutes string           `json:"minutes"`
+	Outcome    MediationOutcome `json:"outcome"`
+	Minutes    string           `json:"minutes"`
+	Attendance []Attendee       `json:"attendance,omitempty"`
 	// Absences counts sessions so far at which a party was absent, this one included.
 	Absences int `json:"absences,omitempty"`
 }
@@ -123,7 +149,8 @@ type Escalated struct {
 
 // Resolved records the answer or decision that settles the case.
 type Resolved struct {
-	Summary string `json:"summary"`
+	Summary  string `json:"summary"`
+	Measures string `json:"measures,omitempty"`
 }
 
 // Closed records that nothing further will be done (lưu hồ sơ).

@@ -103,11 +103,15 @@ var (
 
 // Later facts in a case's life.
 var (
-	acceptedToResolve   = domain.Accepted{Clock: domain.ClockResolve, Deadline: endOfDay(2026, 4, 3)}
-	acceptedToMediate   = domain.Accepted{Clock: domain.ClockMediate, Deadline: endOfDay(2026, 4, 1)}
-	rejectedOutOfScope  = domain.Rejected{Reason: "Không thuộc thẩm quyền"}
-	assignedToOfficer1  = domain.Assigned{Assignee: "officer-1"}
-	inspectedOnSite     = domain.InspectionRecorded{InspectedAt: receivedAt.Add(3 * time.Hour), Findings: "Đã xác minh hiện trường"}
+	acceptedToResolve  = domain.Accepted{Clock: domain.ClockResolve, Deadline: endOfDay(2026, 4, 3)}
+	acceptedToMediate  = domain.Accepted{Clock: domain.ClockMediate, Deadline: endOfDay(2026, 4, 1)}
+	rejectedOutOfScope = domain.Rejected{Reason: "Không thuộc thẩm quyền"}
+	assignedToOfficer1 = domain.Assigned{Assignee: "officer-1"}
+	inspectedOnSite    = domain.InspectionRecorded{InspectedAt: receivedAt.Add(3 * time.Hour), Findings: "Đã xác minh hiện trường"}
+	council            = []domain.CouncilMember{
+		{Name: "Chủ tịch UBND phường", Role: domain.CouncilChair},
+		{Name: "Đại diện Ủy ban MTTQ phường", Role: domain.CouncilFront},
+	}
 	mediationScheduled  = domain.MediationScheduled{At: time.Date(2026, 3, 3, 9, 0, 0, 0, domain.Vietnam), Place: "Hội trường UBND phường"}
 	mediationAgreed     = domain.MediationHeld{Outcome: domain.MediationAgreed, Minutes: "Biên bản hòa giải thành"}
 	mediationFailed     = domain.MediationHeld{Outcome: domain.MediationFailed, Minutes: "Biên bản hòa giải không thành"}

@@ -26,6 +26,8 @@ const (
 	UnitDivision         UnitType = "division"          // a division or the inspectorate of the provincial department
 	UnitCommuneCommittee UnitType = "commune_committee" // Ủy ban nhân dân xã/phường
 	UnitFrontBoard       UnitType = "front_board"       // a Fatherland Front (MTTQ) board
+	UnitInspectorate     UnitType = "inspectorate"      // inspection: sees denouncers' identities
+	UnitAuthority        UnitType = "authority"         // a higher authority cases are escalated to
 )
 
 // Unit is a body that works a queue of cases.
@@ -115,7 +117,7 @@ func (g *Geography) index() error {
 			return fmt.Errorf("geography: unit %s: no name", u.Code)
 		}
 		switch u.Type {
-		case UnitDivision, UnitCommuneCommittee, UnitFrontBoard:
+		case UnitDivision, UnitCommuneCommittee, UnitFrontBoard, UnitInspectorate, UnitAuthority:
 		default:
 			return fmt.Errorf("geography: unit %s: unknown type %q", u.Code, u.Type)
 		}

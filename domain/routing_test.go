@@ -151,7 +151,7 @@ func TestDefaultGeography(t *testing.T) {
 	if u, ok := g.CommuneCommittee("cam-duong"); !ok || u.Code != "ubnd.cam-duong" {
 		t.Errorf("CommuneCommittee(cam-duong) = %+v, %v; want ubnd.cam-duong, not the Front board", u, ok)
 	}
-	if u, ok := g.Unit("snnmt.thanh-tra"); !ok || u.Type != domain.UnitDivision {
+	if u, ok := g.Unit("snnmt.thanh-tra"); !ok || u.Type != domain.UnitInspectorate {
 		t.Errorf("Unit(snnmt.thanh-tra) = %+v, %v", u, ok)
 	}
 }

@@ -17,10 +17,13 @@ type Accept struct {
 // Reject declines a case (không thụ lý); the law requires a reason.
 type Reject struct{ Reason string }
 
-// Assign gives the case to an officer of its unit.
+// Assign gives the case to an officer of its unit. AssigneeUnit is the
+// officer's unit as the staff directory knows it; the application fills it
+// in, and an officer of another unit is refused.
 type Assign struct {
-	Assignee string
-	Note     string
+	Assignee     string
+	AssigneeUnit string
+	Note         string
 }
 
 // Transfer moves the case to the unit competent for it.
@@ -42,8 +45,11 @@ type Escalate struct {
 	Reason string
 }
 
-// Resolve settles the case with an answer or decision.
-type Resolve struct{ Summary string }
+// Resolve settles the case with an answer or decision, and the measures taken.
+type Resolve struct {
+	Summary  string
+	Measures string
+}
 
 // Close files a resolved case.
 type Close struct{ Note string }
@@ -107,6 +113,9 @@ func (a Assign) decide(c Case, _ time.Time, _ Rules) ([]Event, error) {
 	note, err := checkText("note", a.Note, false, MaxReason)
 	if err != nil {
 		return nil, err
+	}
+	if a.AssigneeUnit != "" && a.AssigneeUnit != c.Unit {
+		return nil, FieldErrorf(EFORBIDDEN, "officer", "%s works for %s, not for %s, which has the case", who, a.AssigneeUnit, c.Unit)
 	}
 	if who == c.Assignee && c.Status == StatusAssigned {
 		return nil, FieldErrorf(ECONFLICT, "assignee", "the case is already assigned to %s", who)
@@ -172,7 +181,11 @@ func (s Resolve) decide(c Case, _ time.Time, _ Rules) ([]Event, error) {
 		// Land Law 2024, Art. 235: commune mediation comes before any decision.
 		return nil, Errorf(ECONFLICT, "a land dispute is mediated at the commune before it is resolved")
 	}
-	return []Event{Resolved{Summary: summary}}, nil
+	measures, err := checkText("measures", s.Measures, false, MaxComment)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{Resolved{Summary: summary, Measures: measures}}, nil
 }
 
 func (x Close) decide(Case, time.Time, Rules) ([]Event, error) {
