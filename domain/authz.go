@@ -9,9 +9,9 @@ package domain
 type reach int
 
 const (
-	ownUnit  reach = iota + 1 // cases the actor's unit currently holds
-	anyUnit                   // every case
-	ownCase                   // the citizen holding the tracking code (proved by the application)
+	ownUnit reach = iota + 1 // cases the actor's unit currently holds
+	anyUnit                  // every case
+	ownCase                  // the citizen holding the tracking code (proved by the application)
 )
 
 var officerActions = map[string]reach{
