@@ -63,14 +63,16 @@ var allowedFrom = map[string][]Status{
 	"deadline_extended":   {StatusAccepted, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusEscalated},
 	"escalated":           {StatusAccepted, StatusAssigned, StatusInProgress, StatusMediated},
 	"resolved":            {StatusAssigned, StatusInProgress, StatusMediated},
-	"closed":              {StatusResolved},
-	"reopened":            {StatusResolved, StatusClosed},
-	"comment_added":       {StatusReceived, StatusAccepted, StatusRejected, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated, StatusResolved, StatusClosed},
-	"attachment_added":    {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated, StatusResolved},
-	"duplicate_linked":    {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress},
-	"feedback_given":      {StatusResolved, StatusClosed},
-	"reclassified":        {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress},
-	"reporter_erased":     {StatusReceived, StatusAccepted, StatusRejected, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated, StatusResolved, StatusClosed},
+	// An overdue escalation can be recorded while any clock runs.
+	"escalated_overdue": {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated},
+	"closed":            {StatusResolved},
+	"reopened":          {StatusResolved, StatusClosed},
+	"comment_added":     {StatusReceived, StatusAccepted, StatusRejected, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated, StatusResolved, StatusClosed},
+	"attachment_added":  {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated, StatusResolved},
+	"duplicate_linked":  {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress},
+	"feedback_given":    {StatusResolved, StatusClosed},
+	"reclassified":      {StatusReceived, StatusAccepted, StatusAssigned, StatusInProgress},
+	"reporter_erased":   {StatusReceived, StatusAccepted, StatusRejected, StatusAssigned, StatusInProgress, StatusMediationScheduled, StatusMediated, StatusEscalated, StatusResolved, StatusClosed},
 }
 
 // CanHappen reports whether an event of the type may happen to a case in the status.
@@ -114,6 +116,9 @@ type Case struct {
 	MediationOutcome MediationOutcome
 
 	Escalated bool // handed to a higher authority at least once
+	// OverdueEscalated is the deadline for which an overdue escalation was
+	// recorded, so each missed deadline is escalated once.
+	OverdueEscalated time.Time
 
 	DuplicateOf     uuid.UUID
 	Rating          int
@@ -173,6 +178,10 @@ func Evolve(c Case, env Envelope) Case {
 		c.Deadline = e.Deadline
 		c.Extensions++
 	case Escalated:
+		if e.Overdue {
+			c.OverdueEscalated = e.Deadline
+			break
+		}
 		c.Status = StatusEscalated
 		c.Unit, c.Assignee = e.To, ""
 		c.Escalated = true

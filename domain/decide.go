@@ -29,7 +29,11 @@ type Command interface {
 // record it, or a coded *Error. It reads no clock and no randomness: now and
 // the rules come in as arguments.
 func Decide(c Case, cmd Command, now time.Time, r Rules) ([]Event, error) {
-	if !CanHappen(cmd.EventType(), c.Status) {
+	key := cmd.EventType()
+	if k, ok := cmd.(interface{ lifecycleKey() string }); ok {
+		key = k.lifecycleKey()
+	}
+	if !CanHappen(key, c.Status) {
 		if c.Status == StatusNew {
 			return nil, Errorf(ENOTFOUND, "no such case")
 		}

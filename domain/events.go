@@ -140,11 +140,16 @@ type DeadlineExtended struct {
 	Deadline time.Time `json:"deadline"`
 }
 
-// Escalated hands the case to a higher or competent authority.
+// Escalated hands the case to a higher or competent authority. An overdue
+// escalation (Overdue) is recorded by the system when a clock ran out past
+// the grace period: it puts the case before the unit's head and leaves the
+// case where it is (To = From, status unchanged).
 type Escalated struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Reason string `json:"reason"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Reason   string    `json:"reason"`
+	Overdue  bool      `json:"overdue,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero"` // the deadline that was missed
 }
 
 // Resolved records the answer or decision that settles the case.
