@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -146,6 +147,12 @@ func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {
 	}
 	out := *rec
 	out.Timeline = append([]TimelineEntry(nil), rec.Timeline...)
+	for i := range out.Timeline {
+		// The entries' Data maps would otherwise be shared with the view:
+		// a caller changing its copy would change the view, racing with
+		// every other reader.
+		out.Timeline[i].Data = maps.Clone(out.Timeline[i].Data)
+	}
 	out.Attachments = append([]domain.AttachmentAdded(nil), rec.Attachments...)
 	return out, true
 }
