@@ -1,0 +1,567 @@
+package projections
+
+import (
+	"bytes"
+	"encoding/base64"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"phananh/domain"
+)
+
+// Queue limits.
+const (
+	// DefaultQueueLimit is the page size when a query names none.
+	DefaultQueueLimit = 50
+	// MaxQueueLimit is the largest page a query may ask for.
+	MaxQueueLimit = 200
+	// MaxQueueQuery is the longest search text, in characters.
+	MaxQueueQuery = 200
+	// searchDescriptionRunes bounds how much of a description each case
+	// keeps for search, so a unit's memory grows with its number of cases,
+	// not with what citizens paste into the form.
+	searchDescriptionRunes = 2000
+)
+
+// QueueItem is one case as a unit's work list shows it.
+type QueueItem struct {
+	ID       uuid.UUID       `json:"id"`
+	Title    string          `json:"title"`
+	Status   domain.Status   `json:"status"`
+	Kind     domain.Kind     `json:"kind"`
+	Category domain.Category `json:"category"`
+	Commune  string          `json:"commune"`
+	Deadline time.Time       `json:"deadline,omitzero"` // no clock runs on a rejected case
+	// Overdue is computed when the list is asked for, from the deadline.
+	Overdue    bool      `json:"overdue"`
+	Assignee   string    `json:"assignee"`
+	Version    uint64    `json:"version"`
+	ReceivedAt time.Time `json:"received_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// QueueQuery selects, orders and pages a unit's queue. Zero fields do not
+// filter. Every filter given must hold (AND).
+type QueueQuery struct {
+	// Unit is the unit whose queue is listed; empty lists every unit's.
+	Unit     string
+	Statuses []domain.Status // any of these
+	// Open, when set, keeps only cases that are still being handled (true:
+	// not resolved, closed or rejected) or only those that are not (false).
+	Open *bool
+	Kind domain.Kind
+	// Category is a category ("land.boundary") or a group of them ("land"
+	// or "land.*").
+	Category domain.Category
+	Commune  string
+	Assignee string
+	Overdue  *bool
+	// Q is searched for in the title and the start of the description,
+	// ignoring case and Vietnamese diacritics; every word must occur.
+	Q string
+	// Sort is "deadline" (the default; cases without a deadline last),
+	// "received" or "updated", with a leading "-" for descending order.
+	// Ties are broken by case id.
+	Sort string
+	// Cursor is the next token of the previous page, for the same Sort.
+	Cursor string
+	// Limit is the page size: DefaultQueueLimit if zero, at most MaxQueueLimit.
+	Limit int
+}
+
+// queueEntry is what the model keeps of one case.
+type queueEntry struct {
+	c         domain.Case
+	search    string // FoldVietnamese(title + " " + start of description)
+	bigrams   bigramSet
+	updatedAt time.Time
+	pos       int // index in its unit's slice
+}
+
+// Queues is the unit queues read model: every case listed under the unit
+// that currently handles it, in every status (a transfer or an escalation
+// moves it to the new unit's queue).
+//
+// List scans the unit's cases: O(n) per query, plus O(n log limit) to keep
+// the page. BenchmarkQueuesList measures a few milliseconds for a unit of
+// 20,000 cases, with or without a search; that is fine up to tens of
+// thousands of cases per unit, beyond which sorted per-unit indexes (and a
+// word index for search) would be needed. Each case costs its domain.Case,
+// its folded search text (at most searchDescriptionRunes of description)
+// and a 64-byte filter of that text.
+type Queues struct {
+	mu      sync.RWMutex
+	cases   map[uuid.UUID]*queueEntry
+	byUnit  map[string][]*queueEntry
+	lastSeq uint64
+}
+
+// NewQueues returns an empty unit queues model.
+func NewQueues() *Queues {
+	return &Queues{cases: make(map[uuid.UUID]*queueEntry), byUnit: make(map[string][]*queueEntry)}
+}
+
+// LastSeq implements ReadModel.
+func (q *Queues) LastSeq() uint64 {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	return q.lastSeq
+}
+
+// Len returns how many cases the model holds, in all units.
+func (q *Queues) Len() int {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	return len(q.cases)
+}
+
+// Apply implements ReadModel. An event at or below the last applied
+// sequence is ignored, so replaying an overlap (a snapshot plus the log
+// after it) is harmless.
+func (q *Queues) Apply(e domain.Envelope) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if e.Seq != 0 {
+		if e.Seq <= q.lastSeq {
+			return
+		}
+		q.lastSeq = e.Seq
+	}
+	ent := q.cases[e.CaseID]
+	if ent == nil {
+		r, ok := e.Event.(domain.Reported)
+		if !ok {
+			return // an event of a case we never saw opened: nothing to attach it to
+		}
+		ent = &queueEntry{search: searchText(r.Title, r.Description)}
+		ent.bigrams = bigramsOf(ent.search)
+		ent.c = domain.Evolve(ent.c, e)
+		ent.updatedAt = e.Time
+		q.cases[e.CaseID] = ent
+		q.add(ent)
+		return
+	}
+	from := ent.c.Unit
+	ent.c = domain.Evolve(ent.c, e)
+	ent.updatedAt = e.Time
+	if ent.c.Unit != from {
+		q.remove(from, ent)
+		q.add(ent)
+	}
+}
+
+func (q *Queues) add(ent *queueEntry) {
+	list := q.byUnit[ent.c.Unit]
+	ent.pos = len(list)
+	q.byUnit[ent.c.Unit] = append(list, ent)
+}
+
+func (q *Queues) remove(unit string, ent *queueEntry) {
+	list := q.byUnit[unit]
+	last := len(list) - 1
+	list[ent.pos] = list[last]
+	list[ent.pos].pos = ent.pos
+	list[last] = nil
+	if last == 0 {
+		delete(q.byUnit, unit)
+		return
+	}
+	q.byUnit[unit] = list[:last]
+}
+
+// searchText is what Q is matched against: the title and the first
+// searchDescriptionRunes characters of the description, folded.
+func searchText(title, description string) string {
+	n := 0
+	for i := range description {
+		if n == searchDescriptionRunes {
+			description = description[:i]
+			break
+		}
+		n++
+	}
+	return FoldVietnamese(title + " " + description)
+}
+
+// Units returns, for every unit that holds a case, how many of its cases
+// are open (not resolved, closed or rejected).
+func (q *Queues) Units() map[string]int {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	out := make(map[string]int, len(q.byUnit))
+	for unit, list := range q.byUnit {
+		n := 0
+		for _, ent := range list {
+			if isOpen(ent.c.Status) {
+				n++
+			}
+		}
+		out[unit] = n
+	}
+	return out
+}
+
+func isOpen(s domain.Status) bool { return s.Open311() == "open" }
+
+// List returns one page of cases matching query, in its order, and the
+// cursor of the next page ("" after the last). Overdue is judged at now.
+//
+// Pages are keyset pages: the cursor holds the sort key and id of the last
+// item returned, and the next page starts strictly after it. A case whose
+// sort key does not change between two pages therefore appears exactly once
+// however the rest of the queue moves; one whose key changes (a deadline
+// extended while paging by deadline) may move across the cursor.
+//
+// It returns EINVALID (field "limit", "sort", "cursor" or "status"),
+// EInvalidKind, EInvalidCategory or ETooLong (field "q") for a query that is
+// malformed whatever the model holds.
+func (q *Queues) List(query QueueQuery, now time.Time) (items []QueueItem, next string, err error) {
+	f, err := compileQueueQuery(query)
+	if err != nil {
+		return nil, "", err
+	}
+
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	top := topK{k: f.limit + 1, order: f.order}
+	consider := func(list []*queueEntry) {
+		for _, ent := range list {
+			if !f.match(ent, now) {
+				continue
+			}
+			k := f.order.keyOf(ent)
+			if f.after != nil && f.order.compare(k, *f.after) <= 0 {
+				continue
+			}
+			top.push(k)
+		}
+	}
+	if query.Unit != "" {
+		consider(q.byUnit[query.Unit])
+	} else {
+		for _, list := range q.byUnit {
+			consider(list)
+		}
+	}
+
+	page := top.sorted()
+	if len(page) > f.limit {
+		page = page[:f.limit]
+		next = f.order.cursor(page[len(page)-1])
+	}
+	items = make([]QueueItem, len(page))
+	for i, k := range page {
+		items[i] = k.ent.item(now)
+	}
+	return items, next, nil
+}
+
+func (ent *queueEntry) item(now time.Time) QueueItem {
+	c := ent.c
+	return QueueItem{
+		ID: c.ID, Title: c.Title, Status: c.Status, Kind: c.Kind, Category: c.Category,
+		Commune: c.Location.Commune, Deadline: c.Deadline, Overdue: c.Overdue(now),
+		Assignee: c.Assignee, Version: c.Version, ReceivedAt: c.ReceivedAt, UpdatedAt: ent.updatedAt,
+	}
+}
+
+// queueFilter is a validated QueueQuery.
+type queueFilter struct {
+	statuses      []domain.Status
+	open, overdue *bool
+	kind          domain.Kind
+	category      domain.Category // exact
+	group         string          // or a group
+	commune       string
+	assignee      string
+	words         []string
+	wordBigrams   bigramSet // every byte pair of every word
+	order         queueOrder
+	after         *sortKey // from the cursor
+	limit         int
+}
+
+func compileQueueQuery(query QueueQuery) (queueFilter, error) {
+	f := queueFilter{
+		open: query.Open, overdue: query.Overdue, kind: query.Kind,
+		commune: query.Commune, assignee: query.Assignee, limit: query.Limit,
+	}
+	switch {
+	case f.limit == 0:
+		f.limit = DefaultQueueLimit
+	case f.limit < 0 || f.limit > MaxQueueLimit:
+		return f, domain.FieldErrorf(domain.EINVALID, "limit", "limit must be between 1 and %d", MaxQueueLimit)
+	}
+	var ok bool
+	if f.order, ok = parseQueueOrder(query.Sort); !ok {
+		return f, domain.FieldErrorf(domain.EINVALID, "sort",
+			"sort must be deadline, received or updated, optionally prefixed with -")
+	}
+	if query.Cursor != "" {
+		k, err := f.order.parseCursor(query.Cursor)
+		if err != nil {
+			return f, err
+		}
+		f.after = &k
+	}
+	for _, s := range query.Statuses {
+		if s == domain.StatusNew || !slices.Contains(domain.Statuses(), s) {
+			return f, domain.FieldErrorf(domain.EINVALID, "status", "unknown status %q", s)
+		}
+	}
+	f.statuses = query.Statuses
+	if f.kind != "" && !f.kind.Valid() {
+		return f, domain.FieldErrorf(domain.EInvalidKind, "kind", "unknown kind %q", f.kind)
+	}
+	if c := query.Category; c != "" {
+		group, rest, dotted := strings.Cut(string(c), ".")
+		switch {
+		case !dotted || rest == "*":
+			if !knownGroup(group) {
+				return f, domain.FieldErrorf(domain.EInvalidCategory, "category", "unknown category group %q", group)
+			}
+			f.group = group
+		default:
+			if _, ok := domain.LookupCategory(c); !ok {
+				return f, domain.FieldErrorf(domain.EInvalidCategory, "category", "unknown category %q", c)
+			}
+			f.category = c
+		}
+	}
+	if n := utf8.RuneCountInString(query.Q); n > MaxQueueQuery {
+		return f, domain.FieldErrorf(domain.ETooLong, "q", "q has %d characters, at most %d are allowed", n, MaxQueueQuery)
+	}
+	f.words = strings.Fields(FoldVietnamese(query.Q))
+	for _, w := range f.words {
+		f.wordBigrams.union(bigramsOf(w))
+	}
+	return f, nil
+}
+
+func knownGroup(group string) bool {
+	for _, info := range domain.Categories() {
+		if info.Code.Group() == group {
+			return true
+		}
+	}
+	return false
+}
+
+// match reports whether a case passes every filter, cheapest first.
+func (f *queueFilter) match(ent *queueEntry, now time.Time) bool {
+	c := &ent.c
+	switch {
+	case f.kind != "" && c.Kind != f.kind,
+		f.category != "" && c.Category != f.category,
+		f.group != "" && c.Category.Group() != f.group,
+		f.commune != "" && c.Location.Commune != f.commune,
+		f.assignee != "" && c.Assignee != f.assignee,
+		len(f.statuses) > 0 && !slices.Contains(f.statuses, c.Status),
+		f.open != nil && isOpen(c.Status) != *f.open,
+		f.overdue != nil && c.Overdue(now) != *f.overdue:
+		return false
+	}
+	if !ent.bigrams.contains(f.wordBigrams) {
+		return false // some pair of letters of the search is nowhere in the text
+	}
+	for _, w := range f.words {
+		if !strings.Contains(ent.search, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// bigramSet is a 512-bit Bloom filter of the byte pairs in a text. A word
+// can only occur in a text that holds every pair of adjacent bytes of the
+// word, so comparing the sets (a few instructions) skips most of the
+// substring scans of a search. Texts and words are folded the same way
+// before their pairs are taken.
+type bigramSet [8]uint64
+
+func bigramsOf(s string) (set bigramSet) {
+	for i := 0; i+1 < len(s); i++ {
+		h := (uint32(s[i])<<8 | uint32(s[i+1])) * 0x9E3779B1 >> 23 // 9 bits
+		set[h>>6] |= 1 << (h & 63)
+	}
+	return set
+}
+
+func (s *bigramSet) union(t bigramSet) {
+	for i := range s {
+		s[i] |= t[i]
+	}
+}
+
+// contains reports whether every pair in t is (probably) in s.
+func (s *bigramSet) contains(t bigramSet) bool {
+	for i := range s {
+		if s[i]&t[i] != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// queueOrder is a parsed Sort.
+type queueOrder struct {
+	name  string // as the query spelled it, "deadline" when empty
+	field string // deadline, received or updated
+	desc  bool
+}
+
+func parseQueueOrder(s string) (queueOrder, bool) {
+	if s == "" {
+		s = "deadline"
+	}
+	field, desc := strings.CutPrefix(s, "-")
+	switch field {
+	case "deadline", "received", "updated":
+		return queueOrder{name: s, field: field, desc: desc}, true
+	}
+	return queueOrder{}, false
+}
+
+// sortKey is where a case stands in an order: its time for the order's
+// field, and its id to break ties.
+type sortKey struct {
+	t   time.Time
+	id  uuid.UUID
+	ent *queueEntry // nil for a key read from a cursor
+}
+
+func (o queueOrder) keyOf(ent *queueEntry) sortKey {
+	k := sortKey{id: ent.c.ID, ent: ent}
+	switch o.field {
+	case "deadline":
+		k.t = ent.c.Deadline
+	case "received":
+		k.t = ent.c.ReceivedAt
+	case "updated":
+		k.t = ent.updatedAt
+	}
+	return k
+}
+
+// compare orders keys: zero times last in either direction, then by time,
+// then by id ascending.
+func (o queueOrder) compare(a, b sortKey) int {
+	if az, bz := a.t.IsZero(), b.t.IsZero(); az != bz {
+		if az {
+			return 1
+		}
+		return -1
+	}
+	if c := a.t.Compare(b.t); c != 0 {
+		if o.desc {
+			return -c
+		}
+		return c
+	}
+	return bytes.Compare(a.id[:], b.id[:])
+}
+
+// cursorVersion starts every cursor, so the format can change without old
+// tokens being misread.
+const cursorVersion = "q1"
+
+// cursor encodes k as an opaque token: version, sort name, time (empty when
+// zero) and id, base64url without padding.
+func (o queueOrder) cursor(k sortKey) string {
+	t := ""
+	if !k.t.IsZero() {
+		t = k.t.UTC().Format(time.RFC3339Nano)
+	}
+	raw := cursorVersion + "|" + o.name + "|" + t + "|" + k.id.String()
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func (o queueOrder) parseCursor(token string) (sortKey, error) {
+	invalid := func(why string) (sortKey, error) {
+		return sortKey{}, domain.FieldErrorf(domain.EINVALID, "cursor", "cursor %s", why)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return invalid("is not a token this server issued")
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 4 || parts[0] != cursorVersion {
+		return invalid("is not a token this server issued")
+	}
+	if parts[1] != o.name {
+		return invalid("was issued for sort " + parts[1] + ", not " + o.name)
+	}
+	var k sortKey
+	if parts[2] != "" {
+		if k.t, err = time.Parse(time.RFC3339Nano, parts[2]); err != nil || k.t.IsZero() {
+			return invalid("holds an invalid time")
+		}
+	}
+	if k.id, err = uuid.Parse(parts[3]); err != nil || len(parts[3]) != 36 {
+		return invalid("holds an invalid id")
+	}
+	return k, nil
+}
+
+// topK keeps the k smallest keys pushed, in a max-heap, so a page costs
+// O(n log k) rather than sorting the whole queue.
+type topK struct {
+	k     int
+	order queueOrder
+	heap  []sortKey
+}
+
+func (h *topK) push(x sortKey) {
+	if len(h.heap) < h.k {
+		h.heap = append(h.heap, x)
+		h.up(len(h.heap) - 1)
+		return
+	}
+	if h.order.compare(x, h.heap[0]) >= 0 {
+		return
+	}
+	h.heap[0] = x
+	h.down(0)
+}
+
+func (h *topK) less(i, j int) bool { return h.order.compare(h.heap[i], h.heap[j]) > 0 } // max-heap
+
+func (h *topK) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h.heap[i], h.heap[p] = h.heap[p], h.heap[i]
+		i = p
+	}
+}
+
+func (h *topK) down(i int) {
+	n := len(h.heap)
+	for {
+		m, l, r := i, 2*i+1, 2*i+2
+		if l < n && h.less(l, m) {
+			m = l
+		}
+		if r < n && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h.heap[i], h.heap[m] = h.heap[m], h.heap[i]
+		i = m
+	}
+}
+
+// sorted returns the kept keys in order.
+func (h *topK) sorted() []sortKey {
+	slices.SortFunc(h.heap, h.order.compare)
+	return h.heap
+}
