@@ -1,0 +1,211 @@
+package api
+
+import (
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"phananh/domain"
+	"phananh/staff"
+)
+
+// Authentication error codes.
+const (
+	codeInvalidCredentials domain.Code = "invalid_credentials"
+	codeUnauthenticated    domain.Code = "unauthenticated"
+)
+
+// SessionCookie is the cookie that carries a staff token for browsers.
+const SessionCookie = "phananh_session"
+
+// maxLoginBytes bounds a login body: a name and a password of at most 128
+// characters need far less.
+const maxLoginBytes = 4 << 10
+
+// actorKey is where requireStaff leaves the actor in the Echo context.
+const actorKey = "phananh.actor"
+
+func init() {
+	viMessages[codeInvalidCredentials] = "Tên đăng nhập hoặc mật khẩu không đúng."
+	viMessages[codeUnauthenticated] = "Bạn cần đăng nhập (hoặc phiên đăng nhập đã hết hạn). Vui lòng đăng nhập lại."
+	enFallback[codeInvalidCredentials] = "Wrong name or password."
+	enFallback[codeUnauthenticated] = "Please log in (or log in again: the session has ended)."
+}
+
+// errBadCredentials is the one answer to a failed login. It has no English
+// message of its own, so every failure renders the same fallback.
+var errBadCredentials = &domain.Error{Code: codeInvalidCredentials}
+
+func errUnauthenticated() error { return &domain.Error{Code: codeUnauthenticated} }
+
+type loginRequest struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string      `json:"token"`
+	ExpiresAt time.Time   `json:"expires_at"`
+	Role      domain.Role `json:"role"`
+	Unit      string      `json:"unit"`
+}
+
+type meResponse struct {
+	Name string      `json:"name"`
+	Role domain.Role `json:"role"`
+	Unit string      `json:"unit"`
+}
+
+// registerAuth adds the login routes. New calls it when cfg.Users is set.
+func (s *server) registerAuth(g *echo.Group) {
+	if s.cfg.Tokens == nil {
+		panic("api: Users without Tokens")
+	}
+	if s.cfg.Throttle == nil {
+		s.cfg.Throttle = staff.NewThrottle(staff.ThrottleConfig{})
+	}
+	g.POST("/auth/login", s.login)
+	g.POST("/auth/logout", s.logout)
+	g.GET("/auth/me", s.me, s.requireStaff)
+}
+
+// login: POST /api/v1/auth/login {"name","password"} → 200 with a token
+// (also set as the session cookie); 401 invalid_credentials whatever was
+// wrong; 429 rate_limited with Retry-After after repeated failures.
+func (s *server) login(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	var req loginRequest
+	if err := bindJSON(c, maxLoginBytes, &req); err != nil {
+		return err
+	}
+	name := staff.NormalizeName(req.Name)
+	if len(name) > staff.MaxNameLen {
+		// Too long to be anyone; keep the throttle's key bounded all the same.
+		name = name[:staff.MaxNameLen+1]
+	}
+	ip := clientKey(c)
+	if wait, ok := s.cfg.Throttle.Attempt(name, ip); !ok {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return &domain.Error{Code: codeRateLimited, Message: "too many failed logins; wait before trying again"}
+	}
+	u, err := s.cfg.Users.Authenticate(c.Request().Context(), name, req.Password)
+	if errors.Is(err, staff.ErrBadCredentials) {
+		return errBadCredentials
+	}
+	if err != nil {
+		return err
+	}
+	s.cfg.Throttle.Succeeded(name, ip)
+	token, expires := s.cfg.Tokens.Issue(u, time.Now())
+	c.SetCookie(sessionCookie(token, expires))
+	return c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: expires, Role: u.Role, Unit: u.Unit})
+}
+
+// logout: POST /api/v1/auth/logout clears the session cookie. The token
+// itself stays valid until it expires (tokens are not stored anywhere); a
+// client holding it as a bearer token forgets it. Disabling the account
+// is what ends every session at once.
+func (s *server) logout(c echo.Context) error {
+	c.SetCookie(sessionCookie("", time.Unix(0, 0)))
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// me: GET /api/v1/auth/me → who the token says the caller is.
+func (s *server) me(c echo.Context) error {
+	actor, _ := ActorFrom(c)
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, meResponse{Name: actor.ID, Role: actor.Role, Unit: actor.Unit})
+}
+
+func sessionCookie(token string, expires time.Time) *http.Cookie {
+	ck := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode}
+	if token == "" {
+		ck.MaxAge = -1
+	}
+	return ck
+}
+
+// requireStaff lets a request through only with a valid, unexpired token
+// (Authorization: Bearer, or the session cookie) of an account that is
+// still active, with the role and unit the token was issued for; it leaves
+// the actor for ActorFrom. Anything else is 401 unauthenticated.
+func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		actor, err := s.authenticate(c)
+		if err != nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="phananh"`)
+			return err
+		}
+		c.Set(actorKey, actor)
+		return next(c)
+	}
+}
+
+func (s *server) authenticate(c echo.Context) (domain.Actor, error) {
+	if s.cfg.Users == nil || s.cfg.Tokens == nil {
+		return domain.Actor{}, errUnauthenticated() // no accounts configured: nobody is staff
+	}
+	token := ""
+	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+		scheme, value, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return domain.Actor{}, errUnauthenticated()
+		}
+		token = strings.TrimSpace(value)
+	} else if ck, err := c.Cookie(SessionCookie); err == nil {
+		token = ck.Value
+	}
+	if token == "" {
+		return domain.Actor{}, errUnauthenticated()
+	}
+	claims, err := s.cfg.Tokens.Verify(token, time.Now())
+	if err != nil {
+		return domain.Actor{}, errUnauthenticated()
+	}
+	u, ok := s.cfg.Users.Active(claims.Name)
+	if !ok || u.Role != claims.Role || u.Unit != claims.Unit {
+		// Disabled, gone, or changed since the login: log in again.
+		return domain.Actor{}, errUnauthenticated()
+	}
+	return domain.Actor{ID: u.Name, Role: u.Role, Unit: u.Unit}, nil
+}
+
+// ActorFrom returns the staff member requireStaff let through.
+func ActorFrom(c echo.Context) (domain.Actor, bool) {
+	a, ok := c.Get(actorKey).(domain.Actor)
+	return a, ok
+}
+
+// clientKey is the client's address as the throttle counts it. It uses the
+// connection's address unless the server was told how to read a proxy's
+// headers (Echo's IPExtractor): X-Forwarded-For from an untrusted client
+// would let it pick a fresh address for every guess. An IPv6 client counts
+// by its /64, which one subscriber usually holds whole.
+func clientKey(c echo.Context) string {
+	raw := c.Request().RemoteAddr
+	if c.Echo().IPExtractor != nil {
+		raw = c.RealIP()
+	} else if host, _, err := net.SplitHostPort(raw); err == nil {
+		raw = host
+	}
+	addr, err := netip.ParseAddr(raw)
+	if err != nil {
+		return raw
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		if p, err := addr.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return addr.String()
+}
