@@ -42,6 +42,8 @@ func statusOf(code domain.Code) int {
 		return http.StatusMethodNotAllowed
 	case codeRateLimited:
 		return http.StatusTooManyRequests
+	case codeInvalidCredentials, codeUnauthenticated:
+		return http.StatusUnauthorized
 	case domain.EUnavailable:
 		return http.StatusServiceUnavailable
 	case domain.EINTERNAL:

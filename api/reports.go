@@ -106,6 +106,7 @@ type citizenCase struct {
 	Version     uint64                      `json:"version"`
 	Timeline    []projections.TimelineEntry `json:"timeline"`
 	Attachments []attachmentJSON            `json:"attachments"`
+	Primary     *primaryJSON                `json:"primary,omitempty"`
 }
 
 type unitRef struct {
@@ -136,6 +137,30 @@ func (s *server) getReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	out := s.citizenCase(rec)
+	if primary, ok := s.svc.Primary(rec); ok {
+		// The reporter of a duplicate follows the case it duplicates.
+		p := primaryJSON{ID: primary.Case.ID, Status: primary.Case.Status, Timeline: primary.PublicTimeline()}
+		if !primary.Case.Deadline.IsZero() {
+			d := primary.Case.Deadline
+			p.Deadline = &d
+		}
+		out.Primary = &p
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	c.Response().Header().Set("ETag", etag(rec.Case.Version))
+	return c.JSON(http.StatusOK, out)
+}
+
+type primaryJSON struct {
+	ID       uuid.UUID                   `json:"id"`
+	Status   domain.Status               `json:"status"`
+	Deadline *time.Time                  `json:"deadline,omitempty"`
+	Timeline []projections.TimelineEntry `json:"timeline"`
+}
+
+// citizenCase renders the public part of a case.
+func (s *server) citizenCase(rec projections.CaseRecord) citizenCase {
 	cs := rec.Case
 	out := citizenCase{
 		ID: cs.ID, Status: cs.Status, Open311: cs.Status.Open311(), Kind: cs.Kind, Category: cs.Category,
@@ -153,9 +178,7 @@ func (s *server) getReport(c echo.Context) error {
 			out.Attachments = append(out.Attachments, attachmentJSON{a.Object, a.Filename, a.ContentType, a.Size, a.SHA256})
 		}
 	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	c.Response().Header().Set("ETag", fmt.Sprintf("%q", fmt.Sprint(cs.Version)))
-	return c.JSON(http.StatusOK, out)
+	return out
 }
 
 func (s *server) unitRef(code string) unitRef {

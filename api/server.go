@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"phananh/cases"
+	"phananh/staff"
 )
 
 // Limits on request sizes.
@@ -30,6 +31,11 @@ type Config struct {
 	Log            *slog.Logger
 	MaxJSONBytes   int64
 	MaxUploadBytes int64
+	// Users, when set, enables staff login; Tokens is then required.
+	// Throttle slows password guessing; nil means the default one.
+	Users    *staff.Directory
+	Tokens   *staff.Tokens
+	Throttle *staff.Throttle
 }
 
 type server struct {
@@ -78,6 +84,14 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/kinds", s.listKinds)
 	v1.GET("/communes", s.listCommunes)
 	v1.GET("/units", s.listUnits)
+	v1.POST("/reports/:id/feedback", s.citizenAction(feedbackBody))
+	v1.POST("/reports/:id/reopen", s.citizenAction(actionBodies["reopen"]))
+	if cfg.Users != nil {
+		s.registerAuth(v1)
+		v1.GET("/cases/:id", s.getCase, s.requireStaff)
+		v1.POST("/cases/:id/:action", s.caseAction, s.requireStaff)
+		v1.GET("/queues/:unit", s.getQueue, s.requireStaff)
+	}
 	return e
 }
 

@@ -24,6 +24,7 @@ import (
 	"phananh/domain"
 	"phananh/eventstore"
 	"phananh/projections"
+	"phananh/staff"
 )
 
 // Config is everything `phananh serve` can be told.
@@ -37,6 +38,10 @@ type Config struct {
 	SyncAlways bool   // fsync every append before acknowledging it
 	Replicas   int    // stream replicas: 1 embedded, 3 in a cluster
 	Log        *slog.Logger
+
+	// PasswordCost is the bcrypt cost of new staff passwords; 0 means
+	// staff.DefaultCost. Tests lower it: cost 12 takes seconds under -race.
+	PasswordCost int
 }
 
 // App is a running phananh.
@@ -48,6 +53,7 @@ type App struct {
 	Store    *eventstore.Store
 	Runner   *projections.Runner
 	Service  *cases.Service
+	Users    *staff.Directory
 	httpSrv  *http.Server
 	httpLn   net.Listener
 	natsURL  string
@@ -59,11 +65,13 @@ type App struct {
 
 // Start starts everything and returns once the HTTP server listens. The
 // read models rebuild in the background; /readyz says when they are done.
-func Start(ctx context.Context, cfg Config) (a *App, err error) {
+func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	a = &App{cfg: cfg, log: cfg.Log}
+	// a is not the named result: "return nil, err" would set it to nil
+	// before the deferred Close and the callbacks that use it run.
+	a := &App{cfg: cfg, log: cfg.Log}
 	defer func() {
 		if err != nil {
 			a.Close(context.Background())
@@ -110,11 +118,27 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	staffOpts := []staff.Option{staff.WithLogger(a.log)}
+	if cfg.PasswordCost != 0 {
+		staffOpts = append(staffOpts, staff.WithCost(cfg.PasswordCost))
+	}
+	a.Users, err = staff.Open(ctx, js, max(cfg.Replicas, 1), staffOpts...)
+	if err != nil {
+		return nil, err
+	}
+	authSecret, err := a.Store.Secret(ctx, "auth")
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := staff.NewTokens(authSecret, 0)
+	if err != nil {
+		return nil, err
+	}
 
-	view := projections.NewCaseView()
-	a.Runner = projections.NewRunner(a.Store, a.log, view)
+	view, queues := projections.NewCaseView(), projections.NewQueues()
+	a.Runner = projections.NewRunner(a.Store, a.log, view, queues)
 	a.Service, err = cases.New(cases.Deps{Store: a.Store, Vault: a.Store, Files: a.Store, Waiter: a.Runner,
-		View: view, Rules: rules, Secret: secret, Log: a.log})
+		View: view, Queues: queues, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log})
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +151,8 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 		}
 	}()
 
-	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log})
+	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,
+		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{})})
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("app: listen on %s: %w", cfg.HTTPAddr, err)
@@ -196,6 +221,9 @@ func (a *App) Close(ctx context.Context) error {
 		if a.stopRunner != nil {
 			a.stopRunner()
 			<-a.runnerDone
+		}
+		if a.Users != nil {
+			a.Users.Close()
 		}
 		if a.nc != nil {
 			a.nc.Close()

@@ -296,7 +296,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		}{
 			{"text disguised as a photo", "photo.jpg", []byte("this is not an image at all"), 415, "invalid_file_type"},
 			{"file over the limit", "big.png", append(pngBytes(t), bytes.Repeat([]byte{0}, 10<<20)...), 413, "file_too_large"},
-			{"upload over the request limit", "huge.png", append(pngBytes(t), bytes.Repeat([]byte{0}, 11<<20)...), 413, "body_too_large"},
+			{"upload far over the limit", "huge.png", append(pngBytes(t), bytes.Repeat([]byte{0}, 11<<20)...), 413, "file_too_large"},
 		} {
 			r := upload(t, a, id, code, tt.filename, tt.data)
 			if r.Status != tt.wantStatus || r.errorCode(t) != tt.wantCode {

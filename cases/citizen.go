@@ -39,6 +39,14 @@ func (s *Service) CitizenView(ctx context.Context, id uuid.UUID, code string, af
 	return rec, nil
 }
 
+// Primary returns the case a duplicate was linked to, if any.
+func (s *Service) Primary(rec projections.CaseRecord) (projections.CaseRecord, bool) {
+	if rec.Case.DuplicateOf == uuid.Nil {
+		return projections.CaseRecord{}, false
+	}
+	return s.d.View.Get(rec.Case.DuplicateOf)
+}
+
 // WaitAfter waits, at most MaxWaitAfter, for the read models to apply seq.
 func (s *Service) WaitAfter(ctx context.Context, seq uint64) error {
 	if seq == 0 {

@@ -25,7 +25,14 @@ type Store interface {
 // Vault seals reporters' identities with keys kept outside the log.
 type Vault interface {
 	Seal(ctx context.Context, plaintext []byte) (domain.SealedReporter, error)
+	Open(ctx context.Context, sealed domain.SealedReporter) ([]byte, error)
 	Erase(ctx context.Context, keyID string) error
+}
+
+// Staff tells which unit an active staff member works for, so an
+// assignment can be checked against the case's unit.
+type Staff interface {
+	UnitOf(name string) (unit string, ok bool)
 }
 
 // Files stores attachments after checking their size and type by content.
@@ -46,6 +53,8 @@ type Deps struct {
 	Files  Files
 	Waiter Waiter
 	View   *projections.CaseView
+	Queues *projections.Queues
+	Staff  Staff
 	Rules  domain.Rules
 	// Secret keys tracking codes and submission digests; every replica
 	// must be given the same one.
@@ -68,8 +77,8 @@ const MaxRetries = 5
 // New returns a service. It refuses missing dependencies.
 func New(d Deps) (*Service, error) {
 	switch {
-	case d.Store == nil, d.Vault == nil, d.Files == nil, d.Waiter == nil, d.View == nil:
-		return nil, errors.New("cases: store, vault, files, waiter and view are required")
+	case d.Store == nil, d.Vault == nil, d.Files == nil, d.Waiter == nil, d.View == nil, d.Queues == nil, d.Staff == nil:
+		return nil, errors.New("cases: store, vault, files, waiter, views and staff are required")
 	case d.Rules.Geo == nil || d.Rules.Policy == nil:
 		return nil, errors.New("cases: geography and policy are required")
 	case len(d.Secret) < 32:
@@ -107,6 +116,14 @@ func (s *Service) envelopes(caseID uuid.UUID, actor domain.Actor, correlation st
 // It returns the sequence of the last event appended, once the read models
 // have applied it.
 func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion uint64, cmd domain.Command, actor domain.Actor, correlation string) (uint64, error) {
+	if a, ok := cmd.(domain.Assign); ok {
+		unit, ok := s.d.Staff.UnitOf(a.Assignee)
+		if !ok {
+			return 0, domain.FieldErrorf(domain.EINVALID, "officer", "%q is not an active staff member", a.Assignee)
+		}
+		a.AssigneeUnit = unit
+		cmd = a
+	}
 	for attempt := 0; ; attempt++ {
 		events, version, err := s.d.Store.Load(ctx, caseID)
 		if err != nil {
@@ -115,8 +132,12 @@ func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion
 		if expectedVersion != 0 && version != expectedVersion {
 			return 0, fmt.Errorf("cases: %s %s at version %d, case is at %d: %w", cmd.EventType(), caseID, expectedVersion, version, domain.ErrConcurrency)
 		}
+		c := domain.Fold(events)
+		if err := domain.Authorize(actor, c, cmd); err != nil {
+			return 0, err
+		}
 		now := s.d.Now()
-		decided, err := domain.Decide(domain.Fold(events), cmd, now, s.d.Rules)
+		decided, err := domain.Decide(c, cmd, now, s.d.Rules)
 		if err != nil {
 			return 0, err
 		}

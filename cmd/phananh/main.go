@@ -35,6 +35,7 @@ const usage = `phananh: citizens' reports on pollution and land disputes, as an 
 
 Usage:
   phananh serve [flags]   run the server (embedded JetStream unless --nats-url)
+  phananh user <command>  add, list or disable staff accounts ("phananh user help")
   phananh help            show this help
 
 Run "phananh serve -h" for the flags.
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "user":
+		return runUser(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,131 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"phananh/domain"
+	"phananh/projections"
+)
+
+// staffCase is a case as staff see it: every timeline entry, internal ones
+// included, and the reporter only for those the law lets see them.
+type staffCase struct {
+	citizenCase
+	Assignee    string                      `json:"assignee,omitempty"`
+	Complex     bool                        `json:"complex"`
+	Extensions  int                         `json:"extensions"`
+	DuplicateOf *uuid.UUID                  `json:"duplicate_of,omitempty"`
+	Reporter    *domain.Reporter            `json:"reporter,omitempty"`
+	Timeline    []projections.TimelineEntry `json:"timeline"`
+	Attachments []attachmentJSON            `json:"attachments"`
+}
+
+// staffTimelineEntry adds the actor's id, which the public timeline hides.
+type staffTimelineEntry struct {
+	projections.TimelineEntry
+	Actor string `json:"actor,omitempty"`
+}
+
+// getCase: GET /api/v1/cases/{id} for staff.
+func (s *server) getCase(c echo.Context) error {
+	actor, ok := ActorFrom(c)
+	if !ok {
+		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
+	}
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+	}
+	after, err := afterSeq(c)
+	if err != nil {
+		return err
+	}
+	sc, err := s.svc.StaffView(c.Request().Context(), actor, id, after)
+	if err != nil {
+		return err
+	}
+	rec := sc.CaseRecord
+	out := struct {
+		staffCase
+		Timeline []staffTimelineEntry `json:"timeline"`
+	}{staffCase: staffCase{citizenCase: s.citizenCase(rec), Assignee: rec.Case.Assignee, Complex: rec.Case.Complex,
+		Extensions: rec.Case.Extensions, Reporter: sc.Reporter, Attachments: []attachmentJSON{}}}
+	if rec.Case.DuplicateOf != uuid.Nil {
+		d := rec.Case.DuplicateOf
+		out.DuplicateOf = &d
+	}
+	for _, e := range rec.Timeline {
+		out.Timeline = append(out.Timeline, staffTimelineEntry{TimelineEntry: e, Actor: e.Actor})
+	}
+	for _, a := range rec.Attachments {
+		out.Attachments = append(out.Attachments, attachmentJSON{a.Object, a.Filename, a.ContentType, a.Size, a.SHA256})
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	c.Response().Header().Set("ETag", etag(rec.Case.Version))
+	return c.JSON(http.StatusOK, out)
+}
+
+// getQueue: GET /api/v1/queues/{unit} with filters, sort and a cursor.
+func (s *server) getQueue(c echo.Context) error {
+	actor, ok := ActorFrom(c)
+	if !ok {
+		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
+	}
+	q := projections.QueueQuery{
+		Unit: c.Param("unit"), Kind: domain.Kind(c.QueryParam("kind")), Category: domain.Category(c.QueryParam("category")),
+		Commune: c.QueryParam("commune"), Assignee: c.QueryParam("assignee"), Q: c.QueryParam("q"),
+		Sort: c.QueryParam("sort"), Cursor: c.QueryParam("cursor"),
+	}
+	if raw := c.QueryParam("status"); raw != "" {
+		for _, st := range strings.Split(raw, ",") {
+			q.Statuses = append(q.Statuses, domain.Status(strings.TrimSpace(st)))
+		}
+	}
+	var err error
+	if q.Overdue, err = boolParam(c, "overdue"); err != nil {
+		return err
+	}
+	if q.Open, err = boolParam(c, "open"); err != nil {
+		return err
+	}
+	if raw := c.QueryParam("limit"); raw != "" {
+		if q.Limit, err = strconv.Atoi(raw); err != nil {
+			return domain.FieldErrorf(domain.EINVALID, "limit", "limit must be a number")
+		}
+	}
+	after, err := afterSeq(c)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.svc.Queue(c.Request().Context(), actor, q, after)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []projections.QueueItem{}
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, struct {
+		Items []projections.QueueItem `json:"items"`
+		Next  string                  `json:"next,omitempty"`
+		AsOf  time.Time               `json:"as_of"`
+	}{items, next, time.Now()})
+}
+
+func boolParam(c echo.Context, name string) (*bool, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		return nil, domain.FieldErrorf(domain.EINVALID, name, "%s is true or false", name)
+	}
+	return &b, nil
+}

@@ -1,0 +1,120 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"phananh/domain"
+	"phananh/projections"
+)
+
+// Result is what a command answers: the case's new version and where it stands.
+type Result struct {
+	ID       uuid.UUID
+	Version  uint64
+	Seq      uint64
+	Status   domain.Status
+	Deadline time.Time
+}
+
+// Act runs a staff member's command against a case at the version they saw
+// (If-Match), and answers with the case as the read models now show it.
+func (s *Service) Act(ctx context.Context, actor domain.Actor, id uuid.UUID, version uint64, cmd domain.Command, correlation string) (Result, error) {
+	if version == 0 {
+		return Result{}, domain.Errorf(domain.EINVALID, "give the version of the case you saw (If-Match)")
+	}
+	seq, err := s.Execute(ctx, id, version, cmd, actor, correlation)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.result(id, seq), nil
+}
+
+func (s *Service) result(id uuid.UUID, seq uint64) Result {
+	r := Result{ID: id, Version: seq, Seq: seq}
+	if rec, ok := s.d.View.Get(id); ok {
+		r.Version, r.Status, r.Deadline = rec.Case.Version, rec.Case.Status, rec.Case.Deadline
+	}
+	return r
+}
+
+// CurrentVersion returns a case's version as this server's view knows it,
+// for telling a client that lost a race where the case now stands.
+func (s *Service) CurrentVersion(id uuid.UUID) uint64 {
+	if rec, ok := s.d.View.Get(id); ok {
+		return rec.Case.Version
+	}
+	return 0
+}
+
+// CitizenAct runs a citizen's command (feedback, reopen) on the case whose
+// tracking code they hold. Citizens do not send a version: their commands
+// are retried against the latest one.
+func (s *Service) CitizenAct(ctx context.Context, id uuid.UUID, code string, cmd domain.Command, correlation string) (Result, error) {
+	if !s.CheckTrackingCode(id, code) {
+		return Result{}, errNoSuchReport
+	}
+	seq, err := s.Execute(ctx, id, 0, cmd, domain.Actor{Role: domain.RoleCitizen}, correlation)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return Result{}, errNoSuchReport
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return s.result(id, seq), nil
+}
+
+// StaffCase is a case as staff see it: the full timeline, and the
+// reporter's identity when the reader may see it.
+type StaffCase struct {
+	projections.CaseRecord
+	Reporter        *domain.Reporter
+	ReporterVisible bool
+}
+
+// StaffView returns a case for a staff member who may read its unit.
+func (s *Service) StaffView(ctx context.Context, actor domain.Actor, id uuid.UUID, after uint64) (StaffCase, error) {
+	if err := s.WaitAfter(ctx, after); err != nil {
+		return StaffCase{}, err
+	}
+	rec, ok := s.d.View.Get(id)
+	if !ok {
+		return StaffCase{}, domain.Errorf(domain.ENOTFOUND, "no case %s", id)
+	}
+	if !domain.CanReadUnit(actor, rec.Case.Unit) {
+		return StaffCase{}, domain.Errorf(domain.EFORBIDDEN, "a %s of %s may not read cases of %s", actor.Role, actor.Unit, rec.Case.Unit)
+	}
+	out := StaffCase{CaseRecord: rec}
+	if domain.CanSeeReporter(actor, rec.Case, s.d.Rules.Geo) {
+		plain, err := s.d.Vault.Open(ctx, *rec.Case.Reporter)
+		if err != nil {
+			return StaffCase{}, fmt.Errorf("cases: open reporter of %s: %w", id, err)
+		}
+		var r domain.Reporter
+		if err := json.Unmarshal(plain, &r); err != nil {
+			return StaffCase{}, fmt.Errorf("cases: decode reporter of %s: %w", id, err)
+		}
+		out.Reporter, out.ReporterVisible = &r, true
+		// An audit line: who read whose identity, without the identity.
+		s.d.Log.Info("reporter identity read", "case", id, "by", actor.ID, "role", actor.Role, "unit", actor.Unit)
+	}
+	return out, nil
+}
+
+// Queue lists a unit's cases for a staff member who may read them.
+func (s *Service) Queue(ctx context.Context, actor domain.Actor, q projections.QueueQuery, after uint64) ([]projections.QueueItem, string, error) {
+	if _, ok := s.d.Rules.Geo.Unit(q.Unit); !ok {
+		return nil, "", domain.Errorf(domain.ENOTFOUND, "no unit %q", q.Unit)
+	}
+	if !domain.CanReadUnit(actor, q.Unit) {
+		return nil, "", domain.Errorf(domain.EFORBIDDEN, "a %s of %s may not read the queue of %s", actor.Role, actor.Unit, q.Unit)
+	}
+	if err := s.WaitAfter(ctx, after); err != nil {
+		return nil, "", err
+	}
+	return s.d.Queues.List(q, s.d.Now())
+}
