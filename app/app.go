@@ -22,6 +22,7 @@ import (
 	"phananh/api"
 	"phananh/cases"
 	"phananh/domain"
+	"phananh/escalation"
 	"phananh/eventstore"
 	"phananh/projections"
 	"phananh/staff"
@@ -38,6 +39,11 @@ type Config struct {
 	SyncAlways bool   // fsync every append before acknowledging it
 	Replicas   int    // stream replicas: 1 embedded, 3 in a cluster
 	Log        *slog.Logger
+
+	// OverdueGrace is how long past a deadline a case is escalated to the
+	// unit head; OverdueInterval how often each replica looks (0: 1 minute).
+	OverdueGrace    time.Duration
+	OverdueInterval time.Duration
 
 	// PasswordCost is the bcrypt cost of new staff passwords; 0 means
 	// staff.DefaultCost. Tests lower it: cost 12 takes seconds under -race.
@@ -142,13 +148,33 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.OverdueInterval == 0 {
+		cfg.OverdueInterval = time.Minute
+	}
+	worker, err := escalation.New(ctx, js, a.Service, view, escalation.Config{Grace: cfg.OverdueGrace,
+		Interval: cfg.OverdueInterval, Replicas: cfg.Replicas, Log: a.log})
+	if err != nil {
+		return nil, err
+	}
 	runCtx, stop := context.WithCancel(context.Background())
 	a.stopRunner, a.runnerDone = stop, make(chan struct{})
 	go func() {
 		defer close(a.runnerDone)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// A scan during the rebuild may queue a case whose later events
+			// are not applied yet; the command is decided on the log, which
+			// refuses it, so no wrong escalation is recorded.
+			if err := worker.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("overdue escalation stopped", "err", err)
+			}
+		}()
 		if err := a.Runner.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("projections stopped", "err", err)
 		}
+		wg.Wait()
 	}()
 
 	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,

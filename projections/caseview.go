@@ -136,6 +136,16 @@ func (v *CaseView) Apply(e domain.Envelope) {
 	rec.Timeline = append(rec.Timeline, entry)
 }
 
+// Scan calls fn with the state of every case, under the view's read lock:
+// fn must be quick and must not call back into the view.
+func (v *CaseView) Scan(fn func(c domain.Case)) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for _, rec := range v.cases {
+		fn(rec.Case)
+	}
+}
+
 // Get returns a copy of a case's record, or false if the view does not
 // hold it (yet).
 func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {

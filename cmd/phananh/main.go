@@ -87,6 +87,11 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("PHANANH_REPLICAS: %w", err)
 	}
 	fs.IntVar(&cfg.Replicas, "replicas", replicas, "stream replicas: 1 embedded, 3 on a cluster (PHANANH_REPLICAS)")
+	grace, err := time.ParseDuration(env("PHANANH_OVERDUE_GRACE", "24h"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_OVERDUE_GRACE: %w", err)
+	}
+	fs.DurationVar(&cfg.OverdueGrace, "overdue-grace", grace, "how long past a deadline an overdue case is escalated to the unit head (PHANANH_OVERDUE_GRACE)")
 	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
