@@ -40,6 +40,8 @@ func statusOf(code domain.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case codePreconditionRequired:
+		return http.StatusPreconditionRequired
 	case codeRateLimited:
 		return http.StatusTooManyRequests
 	case codeInvalidCredentials, codeUnauthenticated:
@@ -82,6 +84,7 @@ var viMessages = map[domain.Code]string{
 	codeUnknownField:           "Dữ liệu có trường không được hỗ trợ: %s.",
 	codeMethodNotAllowed:       "Phương thức không được hỗ trợ cho địa chỉ này.",
 	codeRateLimited:            "Bạn gửi quá nhiều yêu cầu. Vui lòng thử lại sau.",
+	codePreconditionRequired:   "Thiếu phiên bản hồ sơ (If-Match). Hãy tải lại hồ sơ và gửi kèm phiên bản bạn đang xem, để không ghi đè thay đổi của người khác.",
 }
 
 // enFallback are English messages for codes whose error carries none fit to show.
