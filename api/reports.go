@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -190,13 +191,22 @@ func (s *server) unitRef(code string) unitRef {
 }
 
 // addAttachment: POST /api/v1/reports/{id}/attachments, multipart with one
-// part named "file". The file streams to the store, which checks its size
-// and type by content; nothing is buffered whole in memory here.
+// part named "file", for the holder of the tracking code.
 func (s *server) addAttachment(c echo.Context) error {
 	id, err := caseID(c)
 	if err != nil {
 		return err
 	}
+	return s.receiveFile(c, func(filename string, file io.Reader, _ bool) (domain.AttachmentAdded, uint64, error) {
+		return s.svc.AddCitizenAttachment(c.Request().Context(), id, trackingCode(c), filename, file,
+			c.Response().Header().Get(echo.HeaderXRequestID))
+	})
+}
+
+// receiveFile streams the multipart part named "file" to store; nothing is
+// buffered whole in memory here. A part named "visibility" ("public" or
+// "internal") may come before it.
+func (s *server) receiveFile(c echo.Context, store func(filename string, file io.Reader, public bool) (domain.AttachmentAdded, uint64, error)) error {
 	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if err != nil || mt != echo.MIMEMultipartForm {
 		return &domain.Error{Code: codeUnsupportedMedia, Message: "send the file as multipart/form-data in a part named file"}
@@ -207,24 +217,39 @@ func (s *server) addAttachment(c echo.Context) error {
 	if err != nil {
 		return &domain.Error{Code: codeUnsupportedMedia, Message: "the body is not valid multipart/form-data"}
 	}
+	tooBig := func(err error) bool {
+		var mbe *http.MaxBytesError
+		return errors.As(err, &mbe)
+	}
+	public := false
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
+			if tooBig(err) {
 				return &domain.Error{Code: codeBodyTooLarge, Field: "file", Message: fmt.Sprintf("a file may be at most %d bytes", s.cfg.MaxUploadBytes)}
 			}
 			return domain.FieldErrorf(domain.ERequired, "file", "send the file in a multipart part named file")
 		}
-		if part.FormName() != "file" {
+		switch part.FormName() {
+		case "visibility":
+			v, _ := io.ReadAll(io.LimitReader(part, 16))
+			part.Close()
+			switch string(v) {
+			case "public":
+				public = true
+			case "internal":
+			default:
+				return domain.FieldErrorf(domain.EINVALID, "visibility", "visibility is public or internal")
+			}
+			continue
+		case "file":
+		default:
 			part.Close()
 			continue
 		}
-		att, seq, err := s.svc.AddCitizenAttachment(c.Request().Context(), id, trackingCode(c), part.FileName(), part,
-			c.Response().Header().Get(echo.HeaderXRequestID))
+		att, seq, err := store(part.FileName(), part, public)
 		part.Close()
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if tooBig(err) {
 			return &domain.Error{Code: codeBodyTooLarge, Field: "file", Message: fmt.Sprintf("a file may be at most %d bytes", s.cfg.MaxUploadBytes)}
 		}
 		if err != nil {
@@ -232,7 +257,33 @@ func (s *server) addAttachment(c echo.Context) error {
 		}
 		return c.JSON(http.StatusCreated, struct {
 			attachmentJSON
-			Seq uint64 `json:"seq"`
-		}{attachmentJSON{att.Object, att.Filename, att.ContentType, att.Size, att.SHA256}, seq})
+			Public bool   `json:"public"`
+			Seq    uint64 `json:"seq"`
+		}{attachmentJSON{att.Object, att.Filename, att.ContentType, att.Size, att.SHA256}, att.Public, seq})
 	}
+}
+
+// getCitizenAttachment: GET /api/v1/reports/{id}/attachments/{file} with the tracking code.
+func (s *server) getCitizenAttachment(c echo.Context) error {
+	id, err := caseID(c)
+	if err != nil {
+		return err
+	}
+	att, r, err := s.svc.OpenAttachment(c.Request().Context(), nil, trackingCode(c), id, id.String()+"/"+c.Param("file"))
+	if err != nil {
+		return err
+	}
+	return sendFile(c, att, r)
+}
+
+// sendFile streams a stored file with the type recorded when it was
+// checked, as a download, so a browser never renders it in our origin.
+func sendFile(c echo.Context, att domain.AttachmentAdded, r io.ReadCloser) error {
+	defer r.Close()
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": att.Filename}))
+	h.Set(echo.HeaderCacheControl, "private, no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set(echo.HeaderContentLength, fmt.Sprint(att.Size))
+	return c.Stream(http.StatusOK, att.ContentType, r)
 }

@@ -80,6 +80,7 @@ func New(cfg Config) *echo.Echo {
 	v1.POST("/reports", s.submitReport)
 	v1.GET("/reports/:id", s.getReport)
 	v1.POST("/reports/:id/attachments", s.addAttachment)
+	v1.GET("/reports/:id/attachments/:file", s.getCitizenAttachment)
 	v1.GET("/categories", s.listCategories)
 	v1.GET("/kinds", s.listKinds)
 	v1.GET("/communes", s.listCommunes)
@@ -89,6 +90,8 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Users != nil {
 		s.registerAuth(v1)
 		v1.GET("/cases/:id", s.getCase, s.requireStaff)
+		v1.POST("/cases/:id/attachments", s.addCaseAttachment, s.requireStaff)
+		v1.GET("/cases/:id/attachments/:file", s.getCaseAttachment, s.requireStaff)
 		v1.POST("/cases/:id/:action", s.caseAction, s.requireStaff)
 		v1.GET("/queues/:unit", s.getQueue, s.requireStaff)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,6 +70,41 @@ func (s *server) getCase(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	c.Response().Header().Set("ETag", etag(rec.Case.Version))
 	return c.JSON(http.StatusOK, out)
+}
+
+// addCaseAttachment: POST /api/v1/cases/{id}/attachments for staff: an
+// inspection report, signed mediation minutes. Internal unless the part
+// "visibility" says public.
+func (s *server) addCaseAttachment(c echo.Context) error {
+	actor, ok := ActorFrom(c)
+	if !ok {
+		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
+	}
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+	}
+	return s.receiveFile(c, func(filename string, file io.Reader, public bool) (domain.AttachmentAdded, uint64, error) {
+		return s.svc.AddAttachment(c.Request().Context(), actor, id, filename, file, public,
+			c.Response().Header().Get(echo.HeaderXRequestID))
+	})
+}
+
+// getCaseAttachment: GET /api/v1/cases/{id}/attachments/{file} for staff.
+func (s *server) getCaseAttachment(c echo.Context) error {
+	actor, ok := ActorFrom(c)
+	if !ok {
+		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
+	}
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+	}
+	att, r, err := s.svc.OpenAttachment(c.Request().Context(), &actor, "", id, id.String()+"/"+c.Param("file"))
+	if err != nil {
+		return err
+	}
+	return sendFile(c, att, r)
 }
 
 // getQueue: GET /api/v1/queues/{unit} with filters, sort and a cursor.

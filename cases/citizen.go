@@ -62,30 +62,42 @@ func (s *Service) WaitAfter(ctx context.Context, seq uint64) error {
 
 // AddCitizenAttachment stores a file the holder of the tracking code sends
 // (a photo of the pollution, a land certificate) and records it on the
-// case. The file is checked (size, type by content) and stripped of
-// metadata before it is stored; if the case cannot take it, the stored
-// object is deleted again, so a refused upload leaves nothing behind.
+// case, visible to the citizen.
 func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, filename string, r io.Reader, correlation string) (domain.AttachmentAdded, uint64, error) {
 	if !s.CheckTrackingCode(id, code) {
 		return domain.AttachmentAdded{}, 0, errNoSuchReport
 	}
+	att, seq, err := s.AddAttachment(ctx, domain.Actor{Role: domain.RoleCitizen}, id, filename, r, true, correlation)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.AttachmentAdded{}, 0, errNoSuchReport
+	}
+	return att, seq, err
+}
+
+// AddAttachment stores a file and records it on the case: a citizen's
+// photo, an inspection report, signed mediation minutes. The file is
+// checked (size, type by content) and stripped of metadata before it is
+// stored; if the case cannot take it, the stored object is deleted again,
+// so a refused upload leaves nothing behind.
+func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid.UUID, filename string, r io.Reader, public bool, correlation string) (domain.AttachmentAdded, uint64, error) {
 	events, _, err := s.d.Store.Load(ctx, id)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.AttachmentAdded{}, 0, errNoSuchReport
-		}
 		return domain.AttachmentAdded{}, 0, fmt.Errorf("cases: load %s: %w", id, err)
 	}
 	// Refuse early what the case could never take, before reading the file.
+	c := domain.Fold(events)
 	probe := domain.AddAttachment{Attachment: domain.AttachmentAdded{Object: "probe", Size: 1, SHA256: "probe"}}
-	if _, err := domain.Decide(domain.Fold(events), probe, s.d.Now(), s.d.Rules); err != nil {
+	if err := domain.Authorize(actor, c, probe); err != nil {
 		return domain.AttachmentAdded{}, 0, err
 	}
-	att, err := s.d.Files.PutAttachment(ctx, id, filename, r, true)
+	if _, err := domain.Decide(c, probe, s.d.Now(), s.d.Rules); err != nil {
+		return domain.AttachmentAdded{}, 0, err
+	}
+	att, err := s.d.Files.PutAttachment(ctx, id, filename, r, public)
 	if err != nil {
 		return domain.AttachmentAdded{}, 0, err
 	}
-	seq, err := s.Execute(ctx, id, 0, domain.AddAttachment{Attachment: att}, domain.Actor{Role: domain.RoleCitizen}, correlation)
+	seq, err := s.Execute(ctx, id, 0, domain.AddAttachment{Attachment: att}, actor, correlation)
 	if err != nil {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -95,4 +107,32 @@ func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, 
 		return domain.AttachmentAdded{}, 0, err
 	}
 	return att, seq, nil
+}
+
+// OpenAttachment opens a file recorded on a case: for a citizen (code set)
+// only the public ones, for staff those of a case they may read. The
+// object must belong to the case, so no id can be used to reach another's.
+func (s *Service) OpenAttachment(ctx context.Context, actor *domain.Actor, code string, id uuid.UUID, object string) (domain.AttachmentAdded, io.ReadCloser, error) {
+	notFound := domain.Errorf(domain.ENOTFOUND, "no such file on this case")
+	if actor == nil && !s.CheckTrackingCode(id, code) {
+		return domain.AttachmentAdded{}, nil, errNoSuchReport
+	}
+	rec, ok := s.d.View.Get(id)
+	if !ok {
+		return domain.AttachmentAdded{}, nil, notFound
+	}
+	if actor != nil && !domain.CanReadUnit(*actor, rec.Case.Unit) {
+		return domain.AttachmentAdded{}, nil, domain.Errorf(domain.EFORBIDDEN, "a %s of %s may not read cases of %s", actor.Role, actor.Unit, rec.Case.Unit)
+	}
+	for _, a := range rec.Attachments {
+		if a.Object != object || (actor == nil && !a.Public) {
+			continue
+		}
+		r, err := s.d.Files.ReadAttachment(ctx, object)
+		if err != nil {
+			return domain.AttachmentAdded{}, nil, fmt.Errorf("cases: open %s: %w", object, err)
+		}
+		return a, r, nil
+	}
+	return domain.AttachmentAdded{}, nil, notFound
 }

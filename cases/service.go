@@ -39,6 +39,7 @@ type Staff interface {
 type Files interface {
 	PutAttachment(ctx context.Context, caseID uuid.UUID, filename string, r io.Reader, public bool) (domain.AttachmentAdded, error)
 	DeleteAttachment(ctx context.Context, object string) error
+	ReadAttachment(ctx context.Context, object string) (io.ReadCloser, error)
 }
 
 // Waiter tells when the read models have applied a sequence.

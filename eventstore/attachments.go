@@ -166,6 +166,13 @@ func (s *Store) GetAttachment(ctx context.Context, name string) (io.ReadCloser, 
 	}, nil
 }
 
+// ReadAttachment opens a stored attachment for reading; the event that
+// names it says what it is. The caller closes the reader.
+func (s *Store) ReadAttachment(ctx context.Context, name string) (io.ReadCloser, error) {
+	r, _, err := s.GetAttachment(ctx, name)
+	return r, err
+}
+
 // DeleteAttachment removes an object that no event refers to, such as one
 // stored for an attachment_added event that then failed to append. It is
 // idempotent: an object that is already gone is not an error. Objects that

@@ -1,0 +1,76 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"phananh/domain"
+)
+
+// TestAttachmentsAreServedOnlyToThoseWhoMaySeeThem: a citizen downloads the
+// public files of their case with its code; staff add internal files
+// (signed minutes) that the citizen cannot reach, even knowing the name.
+func TestAttachmentsAreServedOnlyToThoseWhoMaySeeThem(t *testing.T) {
+	a := startAuthApp(t, "")
+	ctx := context.Background()
+	if err := a.Users.Add(ctx, "an.nguyen", "ubnd.lao-cai", domain.RoleOfficer, "Mật khẩu của An 2026"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Users.Add(ctx, "binh.tran", "ubnd.cam-duong", domain.RoleOfficer, "Mật khẩu của Bình 2026"); err != nil {
+		t.Fatal(err)
+	}
+	token := mustString(t, login(t, a, "an.nguyen", "Mật khẩu của An 2026").json(t), "token")
+	other := mustString(t, login(t, a, "binh.tran", "Mật khẩu của Bình 2026").json(t), "token")
+
+	receipt := postJSON(t, a, "/api/v1/reports", validReport("")).json(t)
+	id, code := mustString(t, receipt, "id"), mustString(t, receipt, "tracking_code")
+	photo := pngBytes(t)
+	pub := upload(t, a, id, code, "ảnh.png", photo).json(t)
+	pubFile := strings.TrimPrefix(mustString(t, pub, "object"), id+"/")
+
+	// Staff add an internal file.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("visibility", "internal")
+	fw, _ := mw.CreateFormFile("file", "bien-ban.png")
+	fw.Write(photo)
+	mw.Close()
+	r := do(t, a, http.MethodPost, "/api/v1/cases/"+id+"/attachments", mw.FormDataContentType(), buf.Bytes(), "Authorization", "Bearer "+token)
+	if r.Status != http.StatusCreated || r.json(t)["public"] != false {
+		t.Fatalf("staff upload = %d %s, want 201 internal", r.Status, r.Body)
+	}
+	internalFile := strings.TrimPrefix(mustString(t, r.json(t), "object"), id+"/")
+
+	tests := []struct {
+		name       string
+		path       string
+		headers    []string
+		wantStatus int
+	}{
+		{"citizen downloads a public file", "/api/v1/reports/" + id + "/attachments/" + pubFile, []string{"X-Tracking-Code", code}, 200},
+		{"citizen with a wrong code", "/api/v1/reports/" + id + "/attachments/" + pubFile, []string{"X-Tracking-Code", "WRONG"}, 404},
+		{"citizen asks for an internal file", "/api/v1/reports/" + id + "/attachments/" + internalFile, []string{"X-Tracking-Code", code}, 404},
+		{"staff of the unit download the internal file", "/api/v1/cases/" + id + "/attachments/" + internalFile, []string{"Authorization", "Bearer " + token}, 200},
+		{"staff of another unit", "/api/v1/cases/" + id + "/attachments/" + internalFile, []string{"Authorization", "Bearer " + other}, 403},
+		{"nobody", "/api/v1/cases/" + id + "/attachments/" + internalFile, nil, 401},
+	}
+	for _, tt := range tests {
+		r := do(t, a, http.MethodGet, tt.path, "", nil, tt.headers...)
+		if r.Status != tt.wantStatus {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.Status, r.Body, tt.wantStatus)
+			continue
+		}
+		if r.Status == 200 {
+			if !bytes.Equal(r.Body, photo) {
+				t.Errorf("%s: the file changed on its way (%d bytes, want %d)", tt.name, len(r.Body), len(photo))
+			}
+			if got := r.Header.Get("Content-Disposition"); !strings.HasPrefix(got, "attachment") {
+				t.Errorf("%s: Content-Disposition = %q, want a download", tt.name, got)
+			}
+		}
+	}
+}
