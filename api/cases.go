@@ -26,7 +26,10 @@ var actionBodies = map[string]func(c echo.Context, max int64) (domain.Command, e
 			Complex bool   `json:"complex"`
 			Note    string `json:"note"`
 		}
-		return domain.Accept{Complex: b.Complex, Note: b.Note}, bindOptionalJSON(c, max, &b)
+		// Bind before reading b: in "return T{b.X}, bind(&b)" the order in
+		// which b.X and the call are evaluated is unspecified.
+		err := bindOptionalJSON(c, max, &b)
+		return domain.Accept{Complex: b.Complex, Note: b.Note}, err
 	},
 	"reject": func(c echo.Context, max int64) (domain.Command, error) {
 		var b struct {
@@ -115,7 +118,8 @@ var actionBodies = map[string]func(c echo.Context, max int64) (domain.Command, e
 		var b struct {
 			Note string `json:"note"`
 		}
-		return domain.Close{Note: b.Note}, bindOptionalJSON(c, max, &b)
+		err := bindOptionalJSON(c, max, &b)
+		return domain.Close{Note: b.Note}, err
 	},
 	"reopen": func(c echo.Context, max int64) (domain.Command, error) {
 		var b struct {
@@ -262,7 +266,7 @@ func (s *server) caseAction(c echo.Context) error {
 	}
 	r, err := s.svc.Act(c.Request().Context(), actor, id, version, cmd, c.Response().Header().Get(echo.HeaderXRequestID))
 	if errors.Is(err, domain.ErrConcurrency) {
-		current := s.svc.CurrentVersion(id)
+		current := s.svc.CurrentVersion(c.Request().Context(), id)
 		c.Response().Header().Set("ETag", etag(current))
 		status, body := localise(c.Request(), err)
 		return c.JSON(status, staleJSON{Error: staleBody{apiErrorBody: body.Error, CurrentVersion: current}})
