@@ -42,6 +42,15 @@ type CaseView struct {
 	lastSeq uint64
 }
 
+// CaseViewSnapshotVersion is the version of the case view's snapshot
+// (snapshot_caseview.go). Bump it whenever the state the view keeps changes:
+// a field of CaseRecord, TimelineEntry, domain.Case or domain.AttachmentAdded
+// added, removed or retyped, or Apply filling any of them differently. A
+// snapshot of another version is discarded and the view rebuilt from the
+// log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
+// kept its version; a changed Apply is for the reviewer to catch.
+const CaseViewSnapshotVersion = 1
+
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
 	return &CaseView{cases: make(map[uuid.UUID]*CaseRecord)}

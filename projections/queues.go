@@ -101,6 +101,15 @@ type Queues struct {
 	lastSeq uint64
 }
 
+// QueuesSnapshotVersion is the version of the unit queues' snapshot
+// (snapshot_queues.go). Bump it whenever the state the model keeps changes:
+// a field of queueEntry or domain.Case added, removed or retyped, or Apply
+// or searchText filling them differently (a longer searchDescriptionRunes
+// included). A snapshot of another version is discarded and the model
+// rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
+// changed struct that kept its version.
+const QueuesSnapshotVersion = 1
+
 // NewQueues returns an empty unit queues model.
 func NewQueues() *Queues {
 	return &Queues{cases: make(map[uuid.UUID]*queueEntry), byUnit: make(map[string][]*queueEntry)}

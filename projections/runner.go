@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +40,18 @@ type Runner struct {
 	advanced chan struct{} // closed and replaced whenever applied moves
 	ready    bool
 	target   uint64 // the log's last sequence when the runner started
+	// from holds, per model, the sequence its snapshot restored it at: the
+	// model is given only the events after it. Set once before the feed
+	// starts.
+	from      []uint64
+	started   time.Time
+	rebuild   time.Duration // from started until caught up
+	sinceSnap uint64        // events applied since the last periodic snapshot
+
+	snapCfg SnapshotConfig
+	snapDue chan struct{} // a periodic snapshot is due
+	snapMu  sync.Mutex    // one snapshot at a time; guards saved
+	saved   map[string]uint64
 }
 
 // NewRunner returns a runner for the models. It refuses a nil source.
@@ -49,21 +62,51 @@ func NewRunner(src Source, log *slog.Logger, models ...ReadModel) *Runner {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runner{src: src, models: models, log: log, advanced: make(chan struct{})}
+	return &Runner{src: src, models: models, log: log, advanced: make(chan struct{}),
+		from: make([]uint64, len(models)), snapDue: make(chan struct{}, 1), saved: make(map[string]uint64)}
 }
 
-// Run rebuilds the models from the start of the log and then follows it
-// until ctx is done. It returns ctx's error on a normal stop.
+// Run rebuilds the models and then follows the log until ctx is done. It
+// returns ctx's error on a normal stop.
+//
+// With UseSnapshots, each model that implements Snapshotter starts from its
+// snapshot when one of its current version exists; the feed then starts
+// after the lowest sequence any model stands at, and each event is applied
+// only to the models that have not seen it, so models restored at
+// different sequences end up exactly where a full rebuild would put them.
+// Without snapshots every model is rebuilt from the first event.
 func (r *Runner) Run(ctx context.Context) error {
+	started := time.Now()
 	target, err := r.src.LastSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("projections: read log position: %w", err)
 	}
+	from := r.restore(ctx, target)
+	lowest := uint64(0)
+	if len(from) > 0 {
+		lowest = slices.Min(from)
+	}
 	r.mu.Lock()
+	r.from = from
+	r.applied = lowest
 	r.target = target
-	r.ready = target == 0
+	r.started = started
+	r.ready = target <= lowest
+	if r.ready {
+		r.rebuild = time.Since(started)
+	}
+	close(r.advanced) // waiters for what the snapshots hold need wait no more
+	r.advanced = make(chan struct{})
 	r.mu.Unlock()
-	r.log.Info("projections rebuilding", "events", target)
+	r.log.Info("projections rebuilding", "events", target, "from", lowest+1)
+
+	if r.snapCfg.Store != nil && (r.snapCfg.Every > 0 || r.snapCfg.Interval > 0) {
+		var loop sync.WaitGroup
+		loopCtx, stop := context.WithCancel(ctx)
+		loop.Go(func() { r.snapshotLoop(loopCtx) })
+		defer loop.Wait()
+		defer stop()
+	}
 
 	for {
 		err := r.src.Follow(ctx, r.Applied()+1, r.apply)
@@ -87,13 +130,25 @@ func (r *Runner) apply(e domain.Envelope) error {
 	if e.Seq <= r.applied {
 		return nil // already applied before a resume
 	}
-	for _, m := range r.models {
-		m.Apply(e)
+	for i, m := range r.models {
+		if e.Seq > r.from[i] { // not already in the model's snapshot
+			m.Apply(e)
+		}
 	}
 	r.applied = e.Seq
 	if !r.ready && e.Seq >= r.target {
 		r.ready = true
-		r.log.Info("projections caught up", "seq", e.Seq)
+		r.rebuild = time.Since(r.started)
+		r.log.Info("projections caught up", "seq", e.Seq, "took", r.rebuild.String())
+	}
+	if r.snapCfg.Every > 0 {
+		if r.sinceSnap++; r.sinceSnap >= r.snapCfg.Every {
+			r.sinceSnap = 0
+			select {
+			case r.snapDue <- struct{}{}:
+			default: // one is already due
+			}
+		}
 	}
 	close(r.advanced)
 	r.advanced = make(chan struct{})
@@ -113,6 +168,31 @@ func (r *Runner) Ready() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.ready
+}
+
+// Startup says how the models started: which were restored from a
+// snapshot, and how long it took to catch up with the log.
+type Startup struct {
+	// Restored holds every model that can snapshot, by SnapshotName: the
+	// sequence its snapshot restored it at, 0 if it was rebuilt from the log.
+	Restored map[string]uint64
+	// Ready is whether the models have caught up; Rebuild how long that
+	// took from the start of Run (snapshot loading included).
+	Ready   bool
+	Rebuild time.Duration
+}
+
+// Startup reports how the last Run started.
+func (r *Runner) Startup() Startup {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := Startup{Restored: make(map[string]uint64), Ready: r.ready, Rebuild: r.rebuild}
+	for i, m := range r.models {
+		if s, ok := m.(Snapshotter); ok {
+			out.Restored[s.SnapshotName()] = r.from[i]
+		}
+	}
+	return out
 }
 
 // WaitFor blocks until every model has applied seq, or ctx is done.

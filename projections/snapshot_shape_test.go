@@ -1,0 +1,97 @@
+package projections
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// shapeOf describes a type as far as a snapshot depends on it: every field's
+// name, type and tag, recursively, unexported fields included (they are the
+// live state a snapshot copies).
+func shapeOf(t reflect.Type) string {
+	var b strings.Builder
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			fmt.Fprintf(&b, "%s[", t.Kind())
+			walk(t.Elem())
+			b.WriteString("]")
+		case reflect.Map:
+			b.WriteString("map[")
+			walk(t.Key())
+			b.WriteString("]")
+			walk(t.Elem())
+		case reflect.Struct:
+			if stdlib(t) || seen[t] {
+				b.WriteString(t.String())
+				return
+			}
+			seen[t] = true
+			fmt.Fprintf(&b, "%s{", t)
+			for f := range t.Fields() {
+				fmt.Fprintf(&b, "%s %q:", f.Name, f.Tag)
+				walk(f.Type)
+				b.WriteString(";")
+			}
+			b.WriteString("}")
+		default:
+			b.WriteString(t.String())
+		}
+	}
+	walk(t)
+	return b.String()
+}
+
+// stdlib reports whether t is a standard library type (time.Time,
+// sync.RWMutex): its insides are Go's, not the snapshot's.
+func stdlib(t reflect.Type) bool {
+	first, _, _ := strings.Cut(t.PkgPath(), "/")
+	return t.PkgPath() != "" && !strings.Contains(first, ".") && first != "phananh"
+}
+
+func fingerprint(types ...reflect.Type) string {
+	h := sha256.New()
+	for _, t := range types {
+		h.Write([]byte(shapeOf(t)))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// TestSnapshotVersionsFollowStateShapes fails when the state a model
+// snapshots changes shape while its snapshot version stays the same: a
+// snapshot written before the change would be misread after it. When it
+// fails, bump the model's version constant and add the new fingerprint
+// under the new version; never edit a recorded one.
+func TestSnapshotVersionsFollowStateShapes(t *testing.T) {
+	tests := []struct {
+		model   string
+		version int
+		shapes  map[int]string // version → fingerprint of the state it reads
+		types   []reflect.Type
+	}{
+		{
+			model: "case_view", version: CaseViewSnapshotVersion,
+			shapes: map[int]string{1: "9847cde40265b6d7"},
+			types:  []reflect.Type{reflect.TypeFor[CaseView](), reflect.TypeFor[caseViewSnapshot]()},
+		},
+		{
+			model: "queues", version: QueuesSnapshotVersion,
+			shapes: map[int]string{1: "bb1d46fa7db09853"},
+			types:  []reflect.Type{reflect.TypeFor[Queues](), reflect.TypeFor[queuesSnapshot]()},
+		},
+	}
+	for _, tt := range tests {
+		got := fingerprint(tt.types...)
+		if want, ok := tt.shapes[tt.version]; !ok || got != want {
+			t.Errorf("%s: state fingerprint %s, recorded for version %d: %q.\n"+
+				"The state changed shape: bump its snapshot version and record %s under the new version.\nShape: %s",
+				tt.model, got, tt.version, want, got, shapeOf(tt.types[0]))
+		}
+	}
+}
