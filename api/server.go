@@ -87,6 +87,7 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/units", s.listUnits)
 	v1.POST("/reports/:id/feedback", s.citizenAction(feedbackBody))
 	v1.POST("/reports/:id/reopen", s.citizenAction(actionBodies["reopen"]))
+	s.registerDashboard(v1)
 	if cfg.Users != nil {
 		s.registerAuth(v1)
 		v1.GET("/cases/:id", s.getCase, s.requireStaff)

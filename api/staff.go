@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"phananh/cases"
 	"phananh/domain"
 	"phananh/projections"
 )
@@ -43,11 +44,20 @@ func (s *server) getCase(c echo.Context) error {
 	if err != nil {
 		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
 	}
-	after, err := afterSeq(c)
+	asOf, err := asOfParam(c)
 	if err != nil {
 		return err
 	}
-	sc, err := s.svc.StaffView(c.Request().Context(), actor, id, after)
+	var sc cases.StaffCase
+	if asOf != nil {
+		sc, err = s.svc.StaffViewAsOf(c.Request().Context(), actor, id, *asOf)
+	} else {
+		var after uint64
+		if after, err = afterSeq(c); err != nil {
+			return err
+		}
+		sc, err = s.svc.StaffView(c.Request().Context(), actor, id, after)
+	}
 	if err != nil {
 		return err
 	}
@@ -55,8 +65,9 @@ func (s *server) getCase(c echo.Context) error {
 	out := struct {
 		staffCase
 		Timeline []staffTimelineEntry `json:"timeline"`
+		AsOf     *time.Time           `json:"as_of,omitempty"`
 	}{staffCase: staffCase{citizenCase: s.citizenCase(rec), Assignee: rec.Case.Assignee, Complex: rec.Case.Complex,
-		Extensions: rec.Case.Extensions, Reporter: sc.Reporter, Attachments: []attachmentJSON{}}}
+		Extensions: rec.Case.Extensions, Reporter: sc.Reporter, Attachments: []attachmentJSON{}}, AsOf: asOf}
 	if rec.Case.DuplicateOf != uuid.Nil {
 		d := rec.Case.DuplicateOf
 		out.DuplicateOf = &d
@@ -68,6 +79,12 @@ func (s *server) getCase(c echo.Context) error {
 		out.Attachments = append(out.Attachments, attachmentJSON{a.Object, a.Filename, a.ContentType, a.Size, a.SHA256})
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	if asOf != nil {
+		// The case as it was: overdue judged then, and no ETag, since a
+		// past version is no version to act on (If-Match).
+		out.Overdue = rec.Case.Overdue(*asOf)
+		return c.JSON(http.StatusOK, out)
+	}
 	c.Response().Header().Set("ETag", etag(rec.Case.Version))
 	return c.JSON(http.StatusOK, out)
 }

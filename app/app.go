@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -24,6 +25,7 @@ import (
 	"phananh/domain"
 	"phananh/escalation"
 	"phananh/eventstore"
+	"phananh/metrics"
 	"phananh/projections"
 	"phananh/staff"
 )
@@ -48,7 +50,22 @@ type Config struct {
 	// PasswordCost is the bcrypt cost of new staff passwords; 0 means
 	// staff.DefaultCost. Tests lower it: cost 12 takes seconds under -race.
 	PasswordCost int
+
+	// Read model snapshots (fast restart): loaded at start, written at
+	// Close, and every SnapshotEvery events or SnapshotInterval, whichever
+	// comes first. Zero means DefaultSnapshotEvery / DefaultSnapshotInterval,
+	// negative never; NoSnapshots turns all of it off (every start
+	// rebuilds from the log).
+	SnapshotEvery    int
+	SnapshotInterval time.Duration
+	NoSnapshots      bool
 }
+
+// Snapshot defaults: a start-up replays at most this much of the log.
+const (
+	DefaultSnapshotEvery    = 10_000
+	DefaultSnapshotInterval = 10 * time.Minute
+)
 
 // App is a running phananh.
 type App struct {
@@ -60,6 +77,7 @@ type App struct {
 	Runner   *projections.Runner
 	Service  *cases.Service
 	Users    *staff.Directory
+	Metrics  *metrics.Metrics
 	httpSrv  *http.Server
 	httpLn   net.Listener
 	natsURL  string
@@ -142,9 +160,14 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 
 	view, queues := projections.NewCaseView(), projections.NewQueues()
-	a.Runner = projections.NewRunner(a.Store, a.log, view, queues)
-	a.Service, err = cases.New(cases.Deps{Store: a.Store, Vault: a.Store, Files: a.Store, Waiter: a.Runner,
-		View: view, Queues: queues, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log})
+	dashboard := projections.NewDashboard(rules.Geo)
+	a.Runner = projections.NewRunner(a.Store, a.log, view, queues, dashboard)
+	if err := a.useSnapshots(ctx, js); err != nil {
+		return nil, err
+	}
+	a.Metrics = metrics.New(a.Store, a.Runner, a.log)
+	a.Service, err = cases.New(cases.Deps{Store: a.Metrics.CountAppends(a.Store), Vault: a.Store, Files: a.Store, Waiter: a.Runner,
+		View: view, Queues: queues, Dashboard: dashboard, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log})
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +202,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 
 	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,
 		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{})})
+	handler.Pre(a.Metrics.Middleware())
+	handler.GET("/metrics", echo.WrapHandler(a.Metrics.Handler()))
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("app: listen on %s: %w", cfg.HTTPAddr, err)
@@ -194,6 +219,27 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.log.Info("phananh serving", "http", a.httpLn.Addr().String(), "geo", rules.Geo.Province,
 		"geo_sample", rules.Geo.Sample, "communes", len(rules.Geo.Communes))
 	return a, nil
+}
+
+// useSnapshots opens the SNAPSHOTS bucket and has the runner use it, as
+// the config says.
+func (a *App) useSnapshots(ctx context.Context, js jetstream.JetStream) error {
+	if a.cfg.NoSnapshots {
+		return nil
+	}
+	snaps, err := eventstore.OpenSnapshots(ctx, js, eventstore.Config{Replicas: a.cfg.Replicas})
+	if err != nil {
+		return err
+	}
+	every, interval := uint64(DefaultSnapshotEvery), DefaultSnapshotInterval
+	if a.cfg.SnapshotEvery != 0 {
+		every = uint64(max(a.cfg.SnapshotEvery, 0))
+	}
+	if a.cfg.SnapshotInterval != 0 {
+		interval = max(a.cfg.SnapshotInterval, 0)
+	}
+	a.Runner.UseSnapshots(projections.SnapshotConfig{Store: snaps, Every: every, Interval: interval})
+	return nil
 }
 
 func loadRules(cfg Config) (domain.Rules, error) {
@@ -245,6 +291,12 @@ func (a *App) Close(ctx context.Context) error {
 			a.httpLn.Close()
 		}
 		if a.stopRunner != nil {
+			// A snapshot at a clean stop: the next start replays nothing.
+			snapCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := a.Runner.SnapshotNow(snapCtx); err != nil {
+				a.log.Warn("projection snapshot at shutdown failed", "err", err)
+			}
+			cancel()
 			a.stopRunner()
 			<-a.runnerDone
 		}

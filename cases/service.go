@@ -64,6 +64,10 @@ type Deps struct {
 	// Now and NewID default to the wall clock and UUIDv7.
 	Now   func() time.Time
 	NewID func() uuid.UUID
+
+	// Dashboard feeds the dashboards; it is optional: without it they
+	// answer unavailable.
+	Dashboard *projections.Dashboard
 }
 
 // Service runs commands against cases.
