@@ -244,17 +244,13 @@ func etag(version uint64) string { return fmt.Sprintf("%q", strconv.FormatUint(v
 
 // caseAction: POST /api/v1/cases/{id}/{action} with If-Match.
 func (s *server) caseAction(c echo.Context) error {
-	actor, ok := ActorFrom(c)
-	if !ok {
-		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
+	actor, id, err := staffCaseRequest(c)
+	if err != nil {
+		return err
 	}
 	build, ok := actionBodies[c.Param("action")]
 	if !ok {
 		return domain.Errorf(domain.ENOTFOUND, "no action %q", c.Param("action"))
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
 	}
 	version, err := ifMatch(c)
 	if err != nil {

@@ -34,15 +34,25 @@ type staffTimelineEntry struct {
 	Actor string `json:"actor,omitempty"`
 }
 
-// getCase: GET /api/v1/cases/{id} for staff.
-func (s *server) getCase(c echo.Context) error {
+// staffCaseRequest returns the staff member requireStaff let through and the
+// case named in the path.
+func staffCaseRequest(c echo.Context) (domain.Actor, uuid.UUID, error) {
 	actor, ok := ActorFrom(c)
 	if !ok {
-		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
+		return domain.Actor{}, uuid.Nil, errUnauthenticated()
 	}
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+		return actor, uuid.Nil, domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+	}
+	return actor, id, nil
+}
+
+// getCase: GET /api/v1/cases/{id} for staff.
+func (s *server) getCase(c echo.Context) error {
+	actor, id, err := staffCaseRequest(c)
+	if err != nil {
+		return err
 	}
 	asOf, err := asOfParam(c)
 	if err != nil {
@@ -93,13 +103,9 @@ func (s *server) getCase(c echo.Context) error {
 // inspection report, signed mediation minutes. Internal unless the part
 // "visibility" says public.
 func (s *server) addCaseAttachment(c echo.Context) error {
-	actor, ok := ActorFrom(c)
-	if !ok {
-		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
-	}
-	id, err := uuid.Parse(c.Param("id"))
+	actor, id, err := staffCaseRequest(c)
 	if err != nil {
-		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+		return err
 	}
 	return s.receiveFile(c, func(filename string, file io.Reader, public bool) (domain.AttachmentAdded, uint64, error) {
 		return s.svc.AddAttachment(c.Request().Context(), actor, id, filename, file, public,
@@ -109,13 +115,9 @@ func (s *server) addCaseAttachment(c echo.Context) error {
 
 // getCaseAttachment: GET /api/v1/cases/{id}/attachments/{file} for staff.
 func (s *server) getCaseAttachment(c echo.Context) error {
-	actor, ok := ActorFrom(c)
-	if !ok {
-		return &domain.Error{Code: codeUnauthenticated, Message: "log in first"}
-	}
-	id, err := uuid.Parse(c.Param("id"))
+	actor, id, err := staffCaseRequest(c)
 	if err != nil {
-		return domain.Errorf(domain.ENOTFOUND, "no case %q", c.Param("id"))
+		return err
 	}
 	att, r, err := s.svc.OpenAttachment(c.Request().Context(), &actor, "", id, id.String()+"/"+c.Param("file"))
 	if err != nil {

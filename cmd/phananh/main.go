@@ -92,8 +92,21 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("PHANANH_OVERDUE_GRACE: %w", err)
 	}
 	fs.DurationVar(&cfg.OverdueGrace, "overdue-grace", grace, "how long past a deadline an overdue case is escalated to the unit head (PHANANH_OVERDUE_GRACE)")
+	snapEvery, err := strconv.Atoi(env("PHANANH_SNAPSHOT_EVERY", strconv.Itoa(app.DefaultSnapshotEvery)))
+	if err != nil {
+		return fmt.Errorf("PHANANH_SNAPSHOT_EVERY: %w", err)
+	}
+	fs.IntVar(&cfg.SnapshotEvery, "snapshot-every", snapEvery, "snapshot the read models every N events, so a restart replays at most that many; negative: never (PHANANH_SNAPSHOT_EVERY)")
+	snapInterval, err := time.ParseDuration(env("PHANANH_SNAPSHOT_INTERVAL", app.DefaultSnapshotInterval.String()))
+	if err != nil {
+		return fmt.Errorf("PHANANH_SNAPSHOT_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", snapInterval, "also snapshot at least this often when events arrive (PHANANH_SNAPSHOT_INTERVAL)")
 	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the flags; asking for help is not a failure
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
