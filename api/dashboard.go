@@ -17,7 +17,7 @@ func init() {
 	viMessages[cases.EInvalidUnit] = "Không tìm thấy đơn vị này. Hãy chọn đơn vị trong danh sách."
 	viMessages[cases.EInvalidPeriod] = "Kỳ báo cáo không hợp lệ: tháng theo dạng YYYY-MM, năm YYYY, ngày YYYY-MM-DD; từ năm 2000 đến tháng sau."
 	for field, label := range map[string]string{"month": "tháng", "year": "năm", "unit": "đơn vị",
-		"commune": "xã/phường", "format": "định dạng", "from": "ngày bắt đầu"} {
+		"commune": "xã/phường", "format": "định dạng", "from": "ngày bắt đầu", "as_of": "thời điểm xem lại (as_of)"} {
 		viFields[field] = label
 	}
 }
@@ -39,6 +39,21 @@ func dashboardQuery(c echo.Context) cases.DashboardQuery {
 		Commune: c.QueryParam("commune"), Kind: c.QueryParam("kind"), Category: c.QueryParam("category")}
 }
 
+// staffDashboardQuery is dashboardQuery plus ?as_of= (RFC 3339), which
+// asks the figures as they stood then; a malformed one is an EINVALID
+// error on the field as_of, as for a case.
+func staffDashboardQuery(c echo.Context) (cases.DashboardQuery, error) {
+	q := dashboardQuery(c)
+	asOf, err := asOfParam(c)
+	if err != nil {
+		return q, err
+	}
+	if asOf != nil {
+		q.AsOf = *asOf
+	}
+	return q, nil
+}
+
 // staffRequest reads what every staff dashboard and export request has:
 // the actor, the format and the read-your-writes position.
 func staffRequest(c echo.Context) (actor domain.Actor, format string, after uint64, err error) {
@@ -53,13 +68,17 @@ func staffRequest(c echo.Context) (actor domain.Actor, format string, after uint
 	return actor, format, after, err
 }
 
-// monthlyDashboard: GET /api/v1/dashboard/monthly?month=YYYY-MM[&unit=&commune=&kind=&category=][&format=json|csv|xlsx].
+// monthlyDashboard: GET /api/v1/dashboard/monthly?month=YYYY-MM[&unit=&commune=&kind=&category=][&format=json|csv|xlsx][&as_of=RFC3339].
 func (s *server) monthlyDashboard(c echo.Context) error {
 	actor, format, after, err := staffRequest(c)
 	if err != nil {
 		return err
 	}
-	m, err := s.svc.MonthlyDashboard(c.Request().Context(), actor, dashboardQuery(c), after)
+	q, err := staffDashboardQuery(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.svc.MonthlyDashboard(c.Request().Context(), actor, q, after)
 	if err != nil {
 		return err
 	}
@@ -70,13 +89,17 @@ func (s *server) monthlyDashboard(c echo.Context) error {
 	return sendTable(c, format, exportName("phananh-thang-"+m.Month, c.QueryParam("unit")), s.monthlyTable(m))
 }
 
-// annualDashboard: GET /api/v1/dashboard/annual?year=YYYY[&filters][&format=].
+// annualDashboard: GET /api/v1/dashboard/annual?year=YYYY[&filters][&format=][&as_of=RFC3339].
 func (s *server) annualDashboard(c echo.Context) error {
 	actor, format, after, err := staffRequest(c)
 	if err != nil {
 		return err
 	}
-	a, err := s.svc.AnnualDashboard(c.Request().Context(), actor, dashboardQuery(c), after)
+	q, err := staffDashboardQuery(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.AnnualDashboard(c.Request().Context(), actor, q, after)
 	if err != nil {
 		return err
 	}

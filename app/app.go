@@ -167,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.Metrics = metrics.New(a.Store, a.Runner, a.log)
 	a.Service, err = cases.New(cases.Deps{Store: a.Metrics.CountAppends(a.Store), Vault: a.Store, Files: a.Store, Waiter: a.Runner,
-		View: view, Queues: queues, Dashboard: dashboard, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log})
+		View: view, Queues: queues, Dashboard: dashboard, History: a.Store, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log})
 	if err != nil {
 		return nil, err
 	}

@@ -415,3 +415,119 @@ func dashCell(rows [][]string, key1, key2, column string) string {
 	}
 	return ""
 }
+
+// TestDashboardAsOf asks the dashboards as they stood between two writes:
+// the figures reflect the first write only, computed from the log.
+func TestDashboardAsOf(t *testing.T) {
+	a := startAuthApp(t, "")
+	staff := dashStaff(t, a, map[string][2]string{
+		"lanh.dao":  {"leader", ""},
+		"lc.truong": {"unit_head", "ubnd.lao-cai"},
+		"lc.can-bo": {"officer", "ubnd.lao-cai"},
+	})
+	leader := staff["lanh.dao"]
+
+	// First write: a report. Second: its acceptance; then another report.
+	water := dashSubmit(t, a, "pollution.water", "lao-cai", "Ô nhiễm nguồn nước suối Ngòi Đường")
+	reportSeq := water.version
+	dashAct(t, a, staff["lc.can-bo"], water, "accept", nil)
+	last := dashSubmit(t, a, "pollution.air", "cam-duong", "Khói bụi từ lò gạch").version
+
+	view := dashGet(t, a, staff["lc.can-bo"], "/api/v1/cases/"+water.id, nil)
+	if view.Status != http.StatusOK {
+		t.Fatalf("case = %d %s", view.Status, view.Body)
+	}
+	tl := snapTimeline(t, view.json(t))
+	reportedAt, acceptedAt := snapTime(t, tl[0], "time"), snapTime(t, tl[1], "time")
+	between := reportedAt.Add(acceptedAt.Sub(reportedAt) / 2)
+	month, year := between.In(domain.Vietnam).Format("2006-01"), strconv.Itoa(between.In(domain.Vietnam).Year())
+	asOf := func(at time.Time, q url.Values) url.Values {
+		q.Set("as_of", at.Format(time.RFC3339Nano))
+		return q
+	}
+
+	// Today: both reports, one accepted.
+	live := dashGet(t, a, leader, "/api/v1/dashboard/monthly", url.Values{"month": {month}, "after": {strconv.FormatUint(last, 10)}})
+	if m := live.json(t); live.Status != http.StatusOK || dashNumber(t, m, "received") != 2 || dashNumber(t, m, "accepted") != 1 {
+		t.Fatalf("monthly today = %d %s, want 2 received, 1 accepted", live.Status, live.Body)
+	}
+
+	// Between the report and its acceptance: the report alone.
+	then := dashGet(t, a, leader, "/api/v1/dashboard/monthly", asOf(between, url.Values{"month": {month}}))
+	if then.Status != http.StatusOK {
+		t.Fatalf("monthly as of %s = %d %s", between, then.Status, then.Body)
+	}
+	m := then.json(t)
+	for path, want := range map[string]float64{"received": 1, "accepted": 0, "backlog": 1, "seq": float64(reportSeq),
+		"by_unit/ubnd.lao-cai/received": 1, "by_category/pollution.water/accepted": 0} {
+		if got := dashNumber(t, m, strings.Split(path, "/")...); got != want {
+			t.Errorf("monthly as of between: %s = %v, want %v", path, got, want)
+		}
+	}
+	if _, ok := m["by_category"].(map[string]any)["pollution.air"]; ok || m["month"] != month {
+		t.Errorf("monthly as of between holds the later report, or another month: %s", then.Body)
+	}
+	// The month defaults to the month of as_of.
+	if r := dashGet(t, a, leader, "/api/v1/dashboard/monthly", asOf(between, url.Values{})); r.Status != http.StatusOK || !bytes.Equal(r.Body, then.Body) {
+		t.Errorf("monthly as of between without a month = %d %s\nwant %s", r.Status, r.Body, then.Body)
+	}
+
+	ann := dashGet(t, a, leader, "/api/v1/dashboard/annual", asOf(between, url.Values{"year": {year}}))
+	if ann.Status != http.StatusOK {
+		t.Fatalf("annual as of %s = %d %s", between, ann.Status, ann.Body)
+	}
+	am := ann.json(t)
+	this := am["months"].([]any)[between.In(domain.Vietnam).Month()-1].(map[string]any)
+	if dashNumber(t, am, "totals", "received") != 1 || dashNumber(t, am, "totals", "accepted") != 0 ||
+		dashNumber(t, this, "received") != 1 || dashNumber(t, am, "seq") != float64(reportSeq) {
+		t.Errorf("annual as of between = %s, want the report alone at seq %d", ann.Body, reportSeq)
+	}
+	csvThen := dashGet(t, a, leader, "/api/v1/dashboard/monthly", asOf(between, url.Values{"month": {month}, "format": {"csv"}}))
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvThen.Body, []byte("\uFEFF")))).ReadAll()
+	if err != nil || len(records) < 2 {
+		t.Fatalf("CSV as of between = %d %s (%v)", csvThen.Status, csvThen.Body, err)
+	}
+	if col := slices.Index(records[0], "Tiếp nhận (Received)"); col < 0 || records[1][col] != "1" {
+		t.Errorf("CSV as of between: total row %q", records[1])
+	}
+
+	// Before the first report: nothing; in the future: today, from the log.
+	before := dashGet(t, a, leader, "/api/v1/dashboard/monthly", asOf(reportedAt.Add(-time.Second), url.Values{"month": {month}}))
+	if bm := before.json(t); before.Status != http.StatusOK || dashNumber(t, bm, "received") != 0 || dashNumber(t, bm, "seq") != 0 {
+		t.Errorf("monthly as of before the first report = %d %s", before.Status, before.Body)
+	}
+	future := dashGet(t, a, leader, "/api/v1/dashboard/monthly", asOf(time.Now().AddDate(1, 0, 0), url.Values{"month": {month}}))
+	if future.Status != http.StatusOK || !bytes.Equal(future.Body, live.Body) {
+		t.Errorf("monthly as of next year = %d %s\nwant today's %s", future.Status, future.Body, live.Body)
+	}
+
+	// The same access rules as today's figures.
+	head := dashGet(t, a, staff["lc.truong"], "/api/v1/dashboard/monthly", asOf(acceptedAt, url.Values{"month": {month}}))
+	if hm := head.json(t); head.Status != http.StatusOK || dashNumber(t, hm, "received") != 1 || dashNumber(t, hm, "accepted") != 1 {
+		t.Errorf("unit head's monthly as of the acceptance = %d %s, want their unit's report, accepted", head.Status, head.Body)
+	}
+	for _, c := range []struct {
+		name, bearer, path string
+		query              url.Values
+		status             int
+		code               string
+	}{
+		{"another unit", staff["lc.truong"], "/api/v1/dashboard/monthly", asOf(between, url.Values{"unit": {"ubnd.cam-duong"}}), 403, "forbidden"},
+		{"officer", staff["lc.can-bo"], "/api/v1/dashboard/monthly", asOf(between, url.Values{}), 403, "forbidden"},
+		{"officer annual", staff["lc.can-bo"], "/api/v1/dashboard/annual", asOf(between, url.Values{}), 403, "forbidden"},
+		{"anonymous", "", "/api/v1/dashboard/monthly", asOf(between, url.Values{}), 401, "unauthenticated"},
+		{"not a time", leader, "/api/v1/dashboard/monthly", url.Values{"as_of": {"yesterday"}}, 400, "invalid"},
+		{"a date only", leader, "/api/v1/dashboard/annual", url.Values{"as_of": {"2026-03-01"}}, 400, "invalid"},
+		{"a month after the next one then", leader, "/api/v1/dashboard/monthly",
+			asOf(between, url.Values{"month": {between.In(domain.Vietnam).AddDate(0, 2, 1-between.In(domain.Vietnam).Day()).Format("2006-01")}}), 400, "invalid_period"},
+	} {
+		r := dashGet(t, a, c.bearer, c.path, c.query)
+		if r.Status != c.status || r.errorCode(t) != c.code {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.Status, r.Body, c.status, c.code)
+			continue
+		}
+		if e := r.json(t)["error"].(map[string]any); c.code == "invalid" && e["field"] != "as_of" {
+			t.Errorf("%s: error %v, want it on the field as_of", c.name, e)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -166,7 +167,8 @@ func TestRestartFromSnapshot(t *testing.T) {
 	snapAct(t, a, staff["an.officer"], cs[1], "comment", map[string]any{"text": "Đã gọi điện", "visibility": "internal"})
 	snapAct(t, a, staff["an.officer"], cs[2], "reject", map[string]any{"reason": "Không thuộc thẩm quyền"})
 
-	month := time.Now().In(time.FixedZone("ICT", 7*3600)).Format("2006-01")
+	now := time.Now().In(time.FixedZone("ICT", 7*3600))
+	month, year := now.Format("2006-01"), strconv.Itoa(now.Year())
 	views := func(a *app.App) map[string]response {
 		out := map[string]response{}
 		for _, c := range cs {
@@ -175,16 +177,18 @@ func TestRestartFromSnapshot(t *testing.T) {
 		}
 		out["queue"] = snapGet(t, a, "/api/v1/queues/"+unit+"?sort=received", staff["an.officer"]...)
 		out["dashboard"] = snapGet(t, a, "/api/v1/dashboard/monthly?month="+month, staff["dung.leader"]...)
+		out["dashboard of a unit"] = snapGet(t, a, "/api/v1/dashboard/monthly?month="+month+"&unit="+unit, staff["dung.leader"]...)
+		out["annual"] = snapGet(t, a, "/api/v1/dashboard/annual?year="+year, staff["dung.leader"]...)
 		return out
 	}
 	before := views(a)
 	for name, r := range before {
-		if r.Status != http.StatusOK && !(name == "dashboard" && r.Status == http.StatusNotFound) {
+		if r.Status != http.StatusOK {
 			t.Fatalf("%s = %d %s", name, r.Status, r.Body)
 		}
 	}
-	if before["dashboard"].Status == http.StatusNotFound {
-		t.Log("no monthly dashboard route yet: only the case view and the queues are compared")
+	if m := before["dashboard"].json(t); m["received"] != 3.0 || m["accepted"] != 1.0 || m["rejected"] != 1.0 {
+		t.Fatalf("dashboard before the restart = %s, want 3 received, 1 accepted, 1 rejected", before["dashboard"].Body)
 	}
 
 	body := scrapeMetrics(t, a)
@@ -196,6 +200,7 @@ func TestRestartFromSnapshot(t *testing.T) {
 		`phananh_events_appended_total{type="closed"}`:                                                    0,
 		`phananh_projection_restored_from_snapshot{model="case_view"}`:                                    0,
 		`phananh_projection_restored_from_snapshot{model="queues"}`:                                       0,
+		`phananh_projection_restored_from_snapshot{model="dashboard"}`:                                    0,
 		`phananh_http_request_duration_seconds_count{method="POST",route="/api/v1/reports",status="201"}`: 3,
 	} {
 		if got := metricValue(body, series); got != want {
@@ -224,8 +229,8 @@ func TestRestartFromSnapshot(t *testing.T) {
 	for _, l := range logs.lines("projection snapshot written") {
 		written[fmt.Sprint(l["model"])] = true
 	}
-	if !written["case_view"] || !written["queues"] {
-		t.Fatalf("no snapshots written at shutdown: %v", written)
+	if !written["case_view"] || !written["queues"] || !written["dashboard"] {
+		t.Fatalf("not every snapshot written at shutdown: %v", written)
 	}
 
 	logs2 := &snapLogs{}
@@ -234,14 +239,26 @@ func TestRestartFromSnapshot(t *testing.T) {
 	for _, l := range logs2.lines("projection restored from snapshot") {
 		restored[fmt.Sprint(l["model"])] = l["seq"]
 	}
-	if got, want := restored["case_view"], float64(cs[2].version); got != want {
-		t.Errorf("case view restored at %v, want at %v (log: %v)", got, want, restored)
+	last := cs[2].version // the last event written before the stop
+	for _, model := range []string{"case_view", "queues", "dashboard"} {
+		if got, want := restored[model], float64(last); got != want {
+			t.Errorf("%s restored at %v, want at %v (log: %v)", model, got, want, restored)
+		}
 	}
-	if _, ok := restored["queues"]; !ok {
-		t.Errorf("queues not restored from their snapshot (log: %v)", restored)
+	// Every model restored: the start-up is a partial replay, from after
+	// the lowest snapshot (here after the last event: nothing to replay).
+	st := b.Runner.Startup()
+	if got, want := st.Restored, map[string]uint64{"case_view": last, "queues": last, "dashboard": last}; !maps.Equal(got, want) {
+		t.Errorf("Startup().Restored = %v, want %v", got, want)
+	}
+	if !st.Ready {
+		t.Errorf("Startup() = %+v, want ready", st)
+	}
+	if lines := logs2.lines("projections rebuilding"); len(lines) != 1 || lines[0]["from"] != float64(last+1) {
+		t.Errorf("the runner's feed started at %v, want from %d, after the snapshots", lines, last+1)
 	}
 	body = scrapeMetrics(t, b)
-	for _, model := range []string{"case_view", "queues"} {
+	for _, model := range []string{"case_view", "queues", "dashboard"} {
 		if got := metricValue(body, `phananh_projection_restored_from_snapshot{model="`+model+`"}`); got != 1 {
 			t.Errorf("restored_from_snapshot{%s} = %v, want 1", model, got)
 		}
@@ -256,6 +273,11 @@ func TestRestartFromSnapshot(t *testing.T) {
 	snapAct(t, b, staff["an.officer"], cs[0], "comment", map[string]any{"text": "Sau khi khởi động lại"})
 	if r := snapGet(t, b, "/api/v1/cases/"+cs[0].id+"?after="+strconv.FormatUint(cs[0].version, 10), staff["an.officer"]...); !strings.Contains(string(r.Body), "Sau khi khởi động lại") {
 		t.Errorf("the new comment is not in the restarted view: %d %s", r.Status, r.Body)
+	}
+	snapAct(t, b, staff["an.officer"], cs[1], "accept", map[string]any{"note": "Thụ lý sau khi khởi động lại"})
+	r := snapGet(t, b, "/api/v1/dashboard/monthly?month="+month+"&after="+strconv.FormatUint(cs[1].version, 10), staff["dung.leader"]...)
+	if m := r.json(t); m["accepted"] != 2.0 || m["seq"] != float64(cs[1].version) {
+		t.Errorf("the restored dashboard after a new acceptance = %d %s, want 2 accepted at seq %d", r.Status, r.Body, cs[1].version)
 	}
 }
 

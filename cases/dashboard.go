@@ -3,6 +3,7 @@ package cases
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,6 +34,10 @@ const (
 // DashboardQuery is a dashboard request as the client wrote it; the
 // service validates it. Month is YYYY-MM (the current month when empty),
 // Year is YYYY (the current year when empty).
+//
+// AsOf, when not zero, asks a staff dashboard as it stood at that moment
+// (time travel): see MonthlyDashboard. The public figures ignore it: a
+// replay of the log is too costly to offer to anyone who asks.
 type DashboardQuery struct {
 	Month    string
 	Year     string
@@ -40,6 +45,7 @@ type DashboardQuery struct {
 	Commune  string
 	Kind     string
 	Category string
+	AsOf     time.Time
 }
 
 // Who reads the dashboards. A business rule like domain.CanReadUnit, kept
@@ -201,24 +207,69 @@ func (s *Service) query(ctx context.Context, sc scope, actor domain.Actor, q Das
 	return f, s.WaitAfter(ctx, after)
 }
 
+// moment is the time a staff dashboard query is answered at, and whether
+// the answer is replayed from the log (q.AsOf was given): q.AsOf, or the
+// service's clock when q.AsOf is zero or later than it (the future has not
+// happened: it is read as now).
+func (s *Service) moment(q DashboardQuery) (now time.Time, replay bool) {
+	now = s.d.Now()
+	if q.AsOf.IsZero() {
+		return now, false
+	}
+	if q.AsOf.Before(now) {
+		now = q.AsOf
+	}
+	return now, true
+}
+
+// dashboardAt returns the model that answers at now: the live dashboard,
+// or, to replay, a new one fed the log as of now (the answer's seq, the
+// model's LastSeq, is then the last event replayed).
+func (s *Service) dashboardAt(ctx context.Context, now time.Time, replay bool) (*projections.Dashboard, error) {
+	if !replay {
+		return s.dashboard()
+	}
+	if s.d.History == nil {
+		return nil, domain.Errorf(domain.EUnavailable, "this server cannot replay the log for a past dashboard")
+	}
+	d := projections.NewDashboard(s.d.Rules.Geo)
+	if _, err := projections.RebuildAsOf(ctx, s.d.History, now, d); err != nil {
+		return nil, fmt.Errorf("cases: dashboard as of %s: %w", now.Format(time.RFC3339Nano), err)
+	}
+	return d, nil
+}
+
 // MonthlyDashboard returns a month's figures for a staff member who may
 // read them (see dashboardScope). With after > 0 it first waits, bounded,
 // until the read models have applied that sequence.
+//
+// With q.AsOf it answers as the dashboard stood then: a new model is fed
+// the log as of q.AsOf (projections.RebuildAsOf) and read with now =
+// q.AsOf, so a month in progress then has its stocks as of then, and the
+// month, when not given, is the month of q.AsOf, which also bounds the
+// months that may be asked (up to the next one). The replay reads the
+// log itself, so it is never behind and after is not waited for. A
+// q.AsOf later than now is read as now, still from the log. Access is
+// checked before any replay, on the same rules. Such a query replays the
+// log from its start: see projections.MaxConcurrentReplays for the cost.
 func (s *Service) MonthlyDashboard(ctx context.Context, actor domain.Actor, q DashboardQuery, after uint64) (projections.MonthlyDashboard, error) {
-	d, err := s.dashboard()
-	if err != nil {
-		return projections.MonthlyDashboard{}, err
-	}
+	now, replay := s.moment(q)
 	sc, err := dashboardScope(actor, false)
 	if err != nil {
 		return projections.MonthlyDashboard{}, err
 	}
-	now := s.d.Now()
 	year, month, err := parseMonth(q.Month, now)
 	if err != nil {
 		return projections.MonthlyDashboard{}, err
 	}
+	if replay {
+		after = 0
+	}
 	f, err := s.query(ctx, sc, actor, q, after)
+	if err != nil {
+		return projections.MonthlyDashboard{}, err
+	}
+	d, err := s.dashboardAt(ctx, now, replay)
 	if err != nil {
 		return projections.MonthlyDashboard{}, err
 	}
@@ -226,22 +277,27 @@ func (s *Service) MonthlyDashboard(ctx context.Context, actor domain.Actor, q Da
 }
 
 // AnnualDashboard returns the annual review of a year for a staff member
-// who may read the dashboards.
+// who may read the dashboards. q.AsOf works as for MonthlyDashboard: the
+// year, when not given, is the year of q.AsOf, and a year in progress
+// then has its stocks as of then.
 func (s *Service) AnnualDashboard(ctx context.Context, actor domain.Actor, q DashboardQuery, after uint64) (projections.AnnualDashboard, error) {
-	d, err := s.dashboard()
-	if err != nil {
-		return projections.AnnualDashboard{}, err
-	}
+	now, replay := s.moment(q)
 	sc, err := dashboardScope(actor, false)
 	if err != nil {
 		return projections.AnnualDashboard{}, err
 	}
-	now := s.d.Now()
 	year, err := parseYear(q.Year, now)
 	if err != nil {
 		return projections.AnnualDashboard{}, err
 	}
+	if replay {
+		after = 0
+	}
 	f, err := s.query(ctx, sc, actor, q, after)
+	if err != nil {
+		return projections.AnnualDashboard{}, err
+	}
+	d, err := s.dashboardAt(ctx, now, replay)
 	if err != nil {
 		return projections.AnnualDashboard{}, err
 	}

@@ -68,6 +68,11 @@ type Deps struct {
 	// Dashboard feeds the dashboards; it is optional: without it they
 	// answer unavailable.
 	Dashboard *projections.Dashboard
+	// History is the log replayed for the dashboards as of a past moment
+	// (projections.RebuildAsOf); optional: without it such a query
+	// answers unavailable. Store cannot serve: it reads a case at a time,
+	// and the store given to it may be wrapped (by the metrics counter).
+	History projections.Source
 }
 
 // Service runs commands against cases.

@@ -300,6 +300,17 @@ type Dashboard struct {
 	lastSeq uint64
 }
 
+// DashboardSnapshotVersion is the version of the dashboard's snapshot
+// (snapshot_dashboard.go). Bump it whenever the state the model keeps
+// changes: a field of dashCase, tally, dims, Mediation, Coordination or
+// domain.Case added, removed or retyped, or Apply, moveStocks or partner
+// filling any of them differently (a figure counted under another month,
+// unit or rule). A snapshot of another version is discarded and the model
+// rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
+// changed struct that kept its version; a changed Apply is for the
+// reviewer to catch.
+const DashboardSnapshotVersion = 1
+
 // NewDashboard returns an empty dashboard. The geography gives the types
 // of units (for the coordination figures) and the names of communes; nil
 // leaves unit types unknown and names empty.

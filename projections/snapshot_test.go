@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -209,19 +210,20 @@ func TestRestartFromSnapshotsEqualsAFullRebuild(t *testing.T) {
 	s, snaps := startStoreWithSnapshots(t)
 	log := appendRoundRobin(t, s, richCases())
 
-	// First life: rebuild, then snapshot both models at the same seq.
+	// First life: rebuild, then snapshot the three models at the same seq.
 	view1, queues1 := projections.NewCaseView(), projections.NewQueues()
 	r1 := runUntil(t, s, snaps, log.last, view1, queues1, snapDashboard())
 	if err := r1.SnapshotNow(testContext(t)); err != nil {
 		t.Fatal(err)
 	}
-	if got := r1.Startup().Restored; got["case_view"] != 0 || got["queues"] != 0 {
-		t.Fatalf("first start Restored = %v, want both models rebuilt (0)", got)
+	if got, want := r1.Startup().Restored, map[string]uint64{"case_view": 0, "queues": 0, "dashboard": 0}; !maps.Equal(got, want) {
+		t.Fatalf("first start Restored = %v, want every model rebuilt (0): %v", got, want)
 	}
 	viewSeq := log.last
 
-	// More events; then the queues alone are snapshotted again, later, so
-	// the two models restart from different sequences.
+	// More events; then the queues alone are snapshotted again, later, and
+	// the dashboard alone later still, so the three models restart from
+	// three sequences, the case view's the lowest.
 	moreEvents(t, s, &log, 1)
 	queues2 := projections.NewQueues()
 	runUntil(t, s, nil, log.last, queues2)
@@ -235,35 +237,43 @@ func TestRestartFromSnapshotsEqualsAFullRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	moreEvents(t, s, &log, 2)
+	dash2 := snapDashboard()
+	runUntil(t, s, nil, log.last, dash2)
+	dashSeq := log.last
+	buf.Reset()
+	if seq, err := dash2.Snapshot(&buf); err != nil || seq != dashSeq {
+		t.Fatalf("dashboard Snapshot = %d, %v; want %d", seq, err, dashSeq)
+	}
+	if err := snaps.SaveSnapshot(testContext(t), projections.SnapshotMeta{Model: "dashboard",
+		Version: projections.DashboardSnapshotVersion, Seq: dashSeq, Created: time.Now()}, buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	moreEvents(t, s, &log, 3)
 
-	// Second life from the snapshots: the feed starts after the lower of
-	// the two, and each model is given only what its snapshot lacks.
+	// Second life from the snapshots: every model is restored, the feed
+	// starts after the lowest of the three (a partial replay, not a
+	// rebuild), and each model is given only what its snapshot lacks.
 	src := &followLog{Store: s}
-	view, queues := projections.NewCaseView(), projections.NewQueues()
-	r := runUntil(t, src, snaps, log.last, view, queues)
+	view, queues, dash := projections.NewCaseView(), projections.NewQueues(), snapDashboard()
+	r := runUntil(t, src, snaps, log.last, view, queues, dash)
 	st := r.Startup()
-	if got, want := st.Restored, map[string]uint64{"case_view": viewSeq, "queues": queuesSeq}; !maps.Equal(got, want) {
+	if got, want := st.Restored, map[string]uint64{"case_view": viewSeq, "queues": queuesSeq, "dashboard": dashSeq}; !maps.Equal(got, want) {
 		t.Errorf("Restored = %v, want %v", got, want)
 	}
 	if !st.Ready || st.Rebuild <= 0 {
 		t.Errorf("Startup = %+v, want ready with a rebuild time", st)
 	}
-	if got, want := src.Froms(), []uint64{viewSeq + 1}; !slices.Equal(got, want) {
-		t.Errorf("Follow called from %v, want %v", got, want)
+	if got, want := src.Froms(), []uint64{viewSeq + 1}; !slices.Equal(got, want) || viewSeq+1 <= 1 {
+		t.Errorf("Follow called from %v, want %v: only the events after the lowest snapshot", got, want)
 	}
 
 	// A model without a snapshot beside them is rebuilt from the start,
-	// each event once; the restored models skip what they hold. The
-	// monthly dashboard is restored too if it can snapshot.
+	// each event once; the restored models skip what they hold.
 	src = &followLog{Store: s}
 	view3, queues3, dash3, rec := projections.NewCaseView(), projections.NewQueues(), snapDashboard(), &recorder{}
 	r3 := runUntil(t, src, snaps, log.last, view3, queues3, dash3, rec)
-	if d, ok := projections.ReadModel(dash3).(projections.Snapshotter); ok {
-		if got := r3.Startup().Restored[d.SnapshotName()]; got == 0 {
-			t.Errorf("the dashboard can snapshot but was rebuilt")
-		}
-	} else {
-		t.Log("the dashboard does not implement Snapshotter: it is rebuilt from the log at every start")
+	if got, want := r3.Startup().Restored, map[string]uint64{"case_view": viewSeq, "queues": queuesSeq, "dashboard": dashSeq}; !maps.Equal(got, want) {
+		t.Errorf("beside a model without snapshot, Restored = %v, want %v", got, want)
 	}
 	if got, want := src.Froms(), []uint64{1}; !slices.Equal(got, want) {
 		t.Errorf("with a model without snapshot, Follow called from %v, want %v", got, want)
@@ -278,8 +288,11 @@ func TestRestartFromSnapshotsEqualsAFullRebuild(t *testing.T) {
 	if m := fullDash.Monthly(2026, time.March, projections.DashboardFilter{}, t0.AddDate(0, 0, 4)); m.Received != len(log.byCase) {
 		t.Errorf("dashboard of the test month received %d, want %d: the comparison below would compare nothing", m.Received, len(log.byCase))
 	}
-	if got, want := dashboardJSON(t, dash3), dashboardJSON(t, fullDash); !bytes.Equal(got, want) {
-		t.Errorf("dashboard after a restart from snapshots differs from a full rebuild:\n%s\nwant\n%s", got, want)
+	wantDash := dashboardJSON(t, fullDash)
+	for name, d := range map[string]*projections.Dashboard{"restored": dash, "restored beside one rebuilt": dash3} {
+		if got := dashboardJSON(t, d); !bytes.Equal(got, wantDash) {
+			t.Errorf("dashboard %s differs from a full rebuild:\n%s\nwant\n%s", name, got, wantDash)
+		}
 	}
 
 	want := render(t, log, fullView, fullQueues)
@@ -289,7 +302,8 @@ func TestRestartFromSnapshotsEqualsAFullRebuild(t *testing.T) {
 	if got := render(t, log, view3, queues3); !bytes.Equal(got, want) {
 		t.Errorf("restored models beside one rebuilt answer differently from a full rebuild")
 	}
-	for _, pair := range [][2]projections.Snapshotter{{view, fullView}, {queues, fullQueues}, {view3, fullView}, {queues3, fullQueues}} {
+	for _, pair := range [][2]projections.Snapshotter{{view, fullView}, {queues, fullQueues}, {view3, fullView}, {queues3, fullQueues},
+		{dash, fullDash}, {dash3, fullDash}} {
 		if got, want := snapshotBytes(t, pair[0]), snapshotBytes(t, pair[1]); !bytes.Equal(got, want) {
 			t.Errorf("%s state differs from a full rebuild:\nrestored %s\nrebuilt  %s", pair[0].SnapshotName(), got, want)
 		}
@@ -327,17 +341,15 @@ func TestRichCasesUseEveryEvent(t *testing.T) {
 func TestSnapshotIsDeterministicAndRoundTrips(t *testing.T) {
 	s := startStore(t)
 	log := appendRoundRobin(t, s, richCases())
-	view, queues := projections.NewCaseView(), projections.NewQueues()
-	runUntil(t, s, nil, log.last, view, queues)
-	for _, m := range []projections.Snapshotter{view, queues} {
+	view, queues, dash := projections.NewCaseView(), projections.NewQueues(), snapDashboard()
+	runUntil(t, s, nil, log.last, view, queues, dash)
+	for _, m := range []projections.Snapshotter{view, queues, dash} {
 		first, second := snapshotBytes(t, m), snapshotBytes(t, m)
 		if !bytes.Equal(first, second) {
 			t.Errorf("%s: two snapshots of one state differ", m.SnapshotName())
 		}
-		var fresh projections.Snapshotter = projections.NewCaseView()
-		if m.SnapshotName() == "queues" {
-			fresh = projections.NewQueues()
-		}
+		fresh := map[string]projections.Snapshotter{"case_view": projections.NewCaseView(),
+			"queues": projections.NewQueues(), "dashboard": snapDashboard()}[m.SnapshotName()]
 		if err := fresh.Restore(bytes.NewReader(first), log.last); err != nil {
 			t.Fatalf("%s: Restore: %v", m.SnapshotName(), err)
 		}
@@ -570,4 +582,217 @@ func TestWaitForReturnsForWhatASnapshotHolds(t *testing.T) {
 	if got := r.Startup().Restored["case_view"]; got != log.last {
 		t.Errorf("restored at %d, want %d", got, log.last)
 	}
+}
+
+// dashboardAnswers is every answer the API can give from a dashboard over
+// the months of a generated log: each month and year, whole and filtered,
+// with its breakdowns, read at a moment inside the period and after it.
+func dashboardAnswers(t *testing.T, d *projections.Dashboard, from, to time.Time) []byte {
+	t.Helper()
+	filters := []projections.DashboardFilter{{}, {Unit: "ubnd.lao-cai"}, {Commune: "cam-duong"},
+		{Kind: domain.KindLandDispute}, {Category: "pollution.water"}}
+	var out []any
+	for m := from; m.Before(to); m = m.AddDate(0, 1, 0) {
+		for _, now := range []time.Time{m.AddDate(0, 0, 12), to.AddDate(0, 2, 0)} {
+			for _, f := range filters {
+				out = append(out, d.Monthly(m.Year(), m.Month(), f, now))
+			}
+		}
+	}
+	for year := from.Year(); year <= to.Year(); year++ {
+		for _, f := range filters {
+			out = append(out, d.Annual(year, f, to), d.Annual(year, f, to.AddDate(2, 0, 0)))
+		}
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestDashboardSnapshotOfAGeneratedYear restores the dashboard from a
+// snapshot taken halfway through a year of generated cases (every figure:
+// mediations, transfers, reopened cases, ratings, overdue stocks), feeds
+// it the rest, and checks that every answer is byte for byte what a model
+// fed the whole log gives.
+func TestDashboardSnapshotOfAGeneratedYear(t *testing.T) {
+	from, to := vnMonth(2025, time.July), vnMonth(2026, time.July)
+	events := dashLog(7, 3000, from, to)
+	half := len(events) / 2
+
+	first := newDashboard(events[:half])
+	var buf bytes.Buffer
+	seq, err := first.Snapshot(&buf)
+	if err != nil || seq != events[half-1].Seq {
+		t.Fatalf("Snapshot = %d, %v; want %d", seq, err, events[half-1].Seq)
+	}
+	restored := snapDashboard()
+	if err := restored.Restore(bytes.NewReader(buf.Bytes()), seq); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	if got, want := dashboardAnswers(t, restored, from, to), dashboardAnswers(t, first, from, to); !bytes.Equal(got, want) {
+		t.Fatalf("restored at %d, the dashboard answers differently from the model it was taken of", seq)
+	}
+	for _, e := range events[half:] {
+		restored.Apply(e)
+	}
+
+	full := newDashboard(events)
+	want := dashboardAnswers(t, full, from, to)
+	if m := full.Monthly(2026, time.January, projections.DashboardFilter{}, to); m.Received == 0 || m.Mediation.Held == 0 || m.Overdue == 0 {
+		t.Fatalf("the generated year lacks figures to compare: %+v", m.Figures)
+	}
+	if got := dashboardAnswers(t, restored, from, to); !bytes.Equal(got, want) {
+		t.Errorf("dashboard restored halfway and fed the rest answers differently from a full rebuild")
+	}
+	if got, want := snapshotBytes(t, restored), snapshotBytes(t, full); !bytes.Equal(got, want) {
+		t.Errorf("dashboard restored halfway and fed the rest holds another state than a full rebuild")
+	}
+}
+
+// The snapshot body of the dashboard as gob sees it: gob matches fields by
+// name, so these mirror types read and write the model's snapshots, and
+// the test can alter one the way a bug or a stray file would.
+type (
+	xDashSnapshot struct {
+		UnitTypes string
+		Cases     []xDashCase
+		Months    []xDashMonth
+	}
+	xDashCase struct {
+		Case         domain.Case
+		At           time.Time
+		FrontCouncil bool
+		Partners     []string
+	}
+	xDashMonth struct {
+		Month int
+		Cells []xDashCell
+	}
+	xDashCell struct {
+		Unit                                                   string
+		Commune                                                string
+		Kind                                                   domain.Kind
+		Category                                               domain.Category
+		Received, Accepted, Rejected, Resolved, Closed, OnTime int
+		Days                                                   []float64
+		Mediation                                              projections.Mediation
+		RatingSum, Ratings                                     int
+		Coordination                                           projections.Coordination
+		BacklogDelta, OverdueDelta                             int
+	}
+	xHeader struct {
+		Model   string
+		Version int
+		Seq     uint64
+	}
+)
+
+// TestDashboardRestoreRefusesWhatSnapshotCannotWrite alters a valid
+// snapshot in ways Snapshot never would and checks that Restore refuses
+// each, leaving the model as it was.
+func TestDashboardRestoreRefusesWhatSnapshotCannotWrite(t *testing.T) {
+	events := dashLog(3, 400, vnMonth(2026, time.January), vnMonth(2026, time.May))
+	d := newDashboard(events)
+	var good bytes.Buffer
+	seq, err := d.Snapshot(&good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func() (xHeader, xDashSnapshot) {
+		dec := gob.NewDecoder(bytes.NewReader(good.Bytes()))
+		var h xHeader
+		var body xDashSnapshot
+		if err := dec.Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		if err := dec.Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return h, body
+	}
+	encode := func(h xHeader, body xDashSnapshot) []byte {
+		var buf bytes.Buffer
+		enc := gob.NewEncoder(&buf)
+		if err := enc.Encode(h); err != nil {
+			t.Fatal(err)
+		}
+		if err := enc.Encode(body); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	// cell returns the first cell that satisfies ok.
+	cell := func(s *xDashSnapshot, ok func(*xDashCell) bool) *xDashCell {
+		for i := range s.Months {
+			for j := range s.Months[i].Cells {
+				if c := &s.Months[i].Cells[j]; ok(c) {
+					return c
+				}
+			}
+		}
+		t.Fatal("no such cell in the snapshot")
+		return nil
+	}
+	resolved := func(c *xDashCell) bool { return c.Resolved > 0 }
+
+	// Unaltered, the mirror's snapshot restores the very state (gob names
+	// the types in the stream, so the bytes themselves differ).
+	control := snapDashboard()
+	if err := control.Restore(bytes.NewReader(encode(decode())), seq); err != nil {
+		t.Fatalf("Restore of the unaltered snapshot: %v", err)
+	}
+	if got := snapshotBytes(t, control); !bytes.Equal(got, good.Bytes()) {
+		t.Fatalf("the mirror types lose part of the snapshot: update them")
+	}
+
+	tests := []struct {
+		name  string
+		alter func(s *xDashSnapshot)
+	}{
+		{"a resolution without its days", func(s *xDashSnapshot) { cell(s, resolved).Days = nil }},
+		{"more on time than resolved", func(s *xDashSnapshot) { c := cell(s, resolved); c.OnTime = c.Resolved + 1 }},
+		{"a negative count", func(s *xDashSnapshot) { cell(s, resolved).Received = -1 }},
+		{"days that are not a number", func(s *xDashSnapshot) { cell(s, resolved).Days[0] = math.NaN() }},
+		{"a backlog difference lost", func(s *xDashSnapshot) { s.Months[0].Cells[0].BacklogDelta++ }},
+		{"an overdue difference lost", func(s *xDashSnapshot) {
+			c := cell(s, func(c *xDashCell) bool { return c.OverdueDelta != 0 })
+			c.OverdueDelta = 0
+		}},
+		{"cases without their cells", func(s *xDashSnapshot) { s.Months = nil }},
+		{"cells without their cases", func(s *xDashSnapshot) { s.Cases = nil }},
+		{"a case twice", func(s *xDashSnapshot) { s.Cases = append(s.Cases, s.Cases[0]) }},
+		{"a case after the snapshot", func(s *xDashSnapshot) { s.Cases[0].Case.Version = seq + 1 }},
+		{"a case with a title", func(s *xDashSnapshot) { s.Cases[0].Case.Title = "Ô nhiễm nguồn nước" }},
+		{"a case with a sealed reporter", func(s *xDashSnapshot) { s.Cases[0].Case.Reporter = &domain.SealedReporter{KeyID: "k"} }},
+		{"months out of order", func(s *xDashSnapshot) { s.Months[0], s.Months[1] = s.Months[1], s.Months[0] }},
+		{"cells twice", func(s *xDashSnapshot) { s.Months[0].Cells = append(s.Months[0].Cells, s.Months[0].Cells...) }},
+		{"a month without cells", func(s *xDashSnapshot) {
+			s.Months = append(s.Months, xDashMonth{Month: s.Months[len(s.Months)-1].Month + 1})
+		}},
+		{"folded with other unit types", func(s *xDashSnapshot) { s.UnitTypes = "another geography" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, body := decode()
+			tt.alter(&body)
+			target := newDashboard(events[:50])
+			before := snapshotBytes(t, target)
+			if err := target.Restore(bytes.NewReader(encode(h, body)), seq); err == nil {
+				t.Fatalf("Restore accepted the snapshot")
+			} else {
+				t.Logf("Restore: %v", err)
+			}
+			if got := snapshotBytes(t, target); !bytes.Equal(got, before) || target.LastSeq() != events[49].Seq {
+				t.Errorf("a refused Restore changed the model")
+			}
+		})
+	}
+
+	t.Run("a dashboard of another geography", func(t *testing.T) {
+		if err := projections.NewDashboard(nil).Restore(bytes.NewReader(good.Bytes()), seq); err == nil {
+			t.Errorf("a dashboard without unit types restored a snapshot folded with them")
+		}
+	})
 }
