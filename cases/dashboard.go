@@ -48,38 +48,15 @@ type DashboardQuery struct {
 	AsOf     time.Time
 }
 
-// Who reads the dashboards. A business rule like domain.CanReadUnit, kept
-// here because only the dashboards and exports use it:
-//   - leaders, supervisors (the Fatherland Front), coordinators and
-//     administrators read every unit's figures;
-//   - a unit head reads their own unit's: the unit filter is forced to it,
-//     and naming another unit is forbidden;
-//   - officers read no dashboard, but may export their own unit's case
-//     list, which holds nothing their queue does not already show;
-//   - citizens read only the public figures.
+// scope is which units' figures a reader may see (domain.FiguresScope).
 type scope struct {
 	all  bool   // every unit
 	unit string // otherwise only this one
 }
 
 func dashboardScope(a domain.Actor, exports bool) (scope, error) {
-	switch a.Role {
-	case domain.RoleLeader, domain.RoleSupervisor, domain.RoleCoordinator, domain.RoleAdmin:
-		return scope{all: true}, nil
-	case domain.RoleUnitHead:
-		if a.Unit != "" {
-			return scope{unit: a.Unit}, nil
-		}
-	case domain.RoleOfficer:
-		if exports && a.Unit != "" {
-			return scope{unit: a.Unit}, nil
-		}
-	}
-	what := "dashboards"
-	if exports {
-		what = "case exports"
-	}
-	return scope{}, domain.Errorf(domain.EFORBIDDEN, "a %s of %q may not read %s", a.Role, a.Unit, what)
+	all, unit, err := domain.FiguresScope(a, exports)
+	return scope{all: all, unit: unit}, err
 }
 
 // restrict applies the scope to the unit a query names.

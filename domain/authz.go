@@ -97,3 +97,32 @@ func CanSeeReporter(a Actor, c Case, geo *Geography) bool {
 	}
 	return a.Unit == c.Unit
 }
+
+// FiguresScope says whose figures the actor may read on the dashboards
+// (exports=false) or in case-list exports (exports=true): every unit's, or
+// only their own unit's.
+//   - Leaders, supervisors (the Fatherland Front), coordinators and
+//     administrators read every unit's figures.
+//   - A unit head reads their own unit's.
+//   - Officers read no dashboard, but may export their own unit's case
+//     list, which holds nothing their queue does not already show.
+//   - Citizens read only the public figures, which need no scope.
+func FiguresScope(a Actor, exports bool) (all bool, unit string, err error) {
+	switch a.Role {
+	case RoleLeader, RoleSupervisor, RoleCoordinator, RoleAdmin:
+		return true, "", nil
+	case RoleUnitHead:
+		if a.Unit != "" {
+			return false, a.Unit, nil
+		}
+	case RoleOfficer:
+		if exports && a.Unit != "" {
+			return false, a.Unit, nil
+		}
+	}
+	what := "dashboards"
+	if exports {
+		what = "case exports"
+	}
+	return false, "", Errorf(EFORBIDDEN, "a %s of %q may not read %s", a.Role, a.Unit, what)
+}

@@ -143,3 +143,33 @@ func TestMediationCouncilAndAttendance(t *testing.T) {
 		t.Fatalf("held = %+v, want the attendance recorded and a first absence", held)
 	}
 }
+
+func TestFiguresScope(t *testing.T) {
+	tests := []struct {
+		actor    domain.Actor
+		exports  bool
+		wantAll  bool
+		wantUnit string
+		wantErr  bool
+	}{
+		{domain.Actor{Role: domain.RoleLeader}, false, true, "", false},
+		{domain.Actor{Role: domain.RoleSupervisor, Unit: "mttq.tinh"}, false, true, "", false},
+		{domain.Actor{Role: domain.RoleCoordinator}, true, true, "", false},
+		{domain.Actor{Role: domain.RoleAdmin}, false, true, "", false},
+		{domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, false, false, "ubnd.lao-cai", false},
+		{domain.Actor{Role: domain.RoleUnitHead}, false, false, "", true},
+		{domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.lao-cai"}, false, false, "", true},
+		{domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.lao-cai"}, true, false, "ubnd.lao-cai", false},
+		{domain.Actor{Role: domain.RoleCitizen}, false, false, "", true},
+	}
+	for _, tt := range tests {
+		all, unit, err := domain.FiguresScope(tt.actor, tt.exports)
+		if all != tt.wantAll || unit != tt.wantUnit || (err != nil) != tt.wantErr {
+			t.Errorf("FiguresScope(%s of %q, exports=%v) = %v, %q, %v; want %v, %q, error %v",
+				tt.actor.Role, tt.actor.Unit, tt.exports, all, unit, err, tt.wantAll, tt.wantUnit, tt.wantErr)
+		}
+		if err != nil && domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Errorf("FiguresScope error code = %s, want forbidden", domain.ErrorCode(err))
+		}
+	}
+}
