@@ -20,6 +20,17 @@ import (
 const (
 	codeInvalidCredentials domain.Code = "invalid_credentials"
 	codeUnauthenticated    domain.Code = "unauthenticated"
+	codeCSRF               domain.Code = "csrf_header_required"
+)
+
+// CSRFHeader and CSRFValue: a state-changing request authenticated by the
+// session cookie must carry this header. A cross-site form cannot set a
+// custom header, and a cross-site script cannot send one without a CORS
+// preflight, which this server never grants. Bearer requests are exempt:
+// a browser never adds that header on its own.
+const (
+	CSRFHeader = "X-Requested-With"
+	CSRFValue  = "phananh"
 )
 
 // SessionCookie is the cookie that carries a staff token for browsers.
@@ -37,6 +48,8 @@ func init() {
 	viMessages[codeUnauthenticated] = "Bạn cần đăng nhập (hoặc phiên đăng nhập đã hết hạn). Vui lòng đăng nhập lại."
 	enFallback[codeInvalidCredentials] = "Wrong name or password."
 	enFallback[codeUnauthenticated] = "Please log in (or log in again: the session has ended)."
+	viMessages[codeCSRF] = "Yêu cầu bị từ chối vì thiếu dấu hiệu chống giả mạo (X-Requested-With). Hãy tải lại trang và thử lại."
+	enFallback[codeCSRF] = "Request refused: the anti-forgery header (X-Requested-With) is missing. Reload the page and try again."
 }
 
 // errBadCredentials is the one answer to a failed login. It has no English
@@ -140,43 +153,53 @@ func sessionCookie(token string, expires time.Time) *http.Cookie {
 // the actor for ActorFrom. Anything else is 401 unauthenticated.
 func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		actor, err := s.authenticate(c)
+		actor, viaCookie, err := s.authenticate(c)
 		if err != nil {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="phananh"`)
 			return err
+		}
+		if viaCookie && !safeMethod(c.Request().Method) && c.Request().Header.Get(CSRFHeader) != CSRFValue {
+			return &domain.Error{Code: codeCSRF, Message: "a request authenticated by the session cookie must send " + CSRFHeader + ": " + CSRFValue}
 		}
 		c.Set(actorKey, actor)
 		return next(c)
 	}
 }
 
-func (s *server) authenticate(c echo.Context) (domain.Actor, error) {
+// safeMethod: requests that change nothing need no CSRF header.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// authenticate returns the actor and whether the session cookie (not a
+// bearer token) carried the token.
+func (s *server) authenticate(c echo.Context) (domain.Actor, bool, error) {
 	if s.cfg.Users == nil || s.cfg.Tokens == nil {
-		return domain.Actor{}, errUnauthenticated() // no accounts configured: nobody is staff
+		return domain.Actor{}, false, errUnauthenticated() // no accounts configured: nobody is staff
 	}
-	token := ""
+	token, viaCookie := "", false
 	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
 		scheme, value, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return domain.Actor{}, errUnauthenticated()
+			return domain.Actor{}, false, errUnauthenticated()
 		}
 		token = strings.TrimSpace(value)
 	} else if ck, err := c.Cookie(SessionCookie); err == nil {
-		token = ck.Value
+		token, viaCookie = ck.Value, true
 	}
 	if token == "" {
-		return domain.Actor{}, errUnauthenticated()
+		return domain.Actor{}, false, errUnauthenticated()
 	}
 	claims, err := s.cfg.Tokens.Verify(token, time.Now())
 	if err != nil {
-		return domain.Actor{}, errUnauthenticated()
+		return domain.Actor{}, false, errUnauthenticated()
 	}
 	u, ok := s.cfg.Users.Active(claims.Name)
 	if !ok || u.Role != claims.Role || u.Unit != claims.Unit {
 		// Disabled, gone, or changed since the login: log in again.
-		return domain.Actor{}, errUnauthenticated()
+		return domain.Actor{}, false, errUnauthenticated()
 	}
-	return domain.Actor{ID: u.Name, Role: u.Role, Unit: u.Unit}, nil
+	return domain.Actor{ID: u.Name, Role: u.Role, Unit: u.Unit}, viaCookie, nil
 }
 
 // ActorFrom returns the staff member requireStaff let through.

@@ -30,7 +30,7 @@ func statusOf(code domain.Code) int {
 		return http.StatusNotFound
 	case domain.ECONFLICT, domain.EIllegalTransition, domain.EVersionConflict, domain.EDuplicateSubmitted:
 		return http.StatusConflict
-	case domain.EFORBIDDEN:
+	case domain.EFORBIDDEN, codeCSRF:
 		return http.StatusForbidden
 	case domain.ELimitReached:
 		return http.StatusUnprocessableEntity

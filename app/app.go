@@ -28,6 +28,7 @@ import (
 	"phananh/metrics"
 	"phananh/projections"
 	"phananh/staff"
+	"phananh/web"
 )
 
 // Config is everything `phananh serve` can be told.
@@ -202,6 +203,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 
 	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,
 		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{})})
+	web.Register(handler, web.Options{Geo: rules.Geo, Cases: view.Scan})
 	handler.Pre(a.Metrics.Middleware())
 	handler.GET("/metrics", echo.WrapHandler(a.Metrics.Handler()))
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
