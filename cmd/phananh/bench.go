@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+
+	"phananh/loadtest"
+)
+
+// runBench is `phananh bench`: the load tool of package loadtest, with its
+// table on stdout and, with --out, the "name value unit" lines in a file.
+func runBench(args []string, stdout, stderr io.Writer) error {
+	def := loadtest.DefaultConfig()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := def
+	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "how long each timed phase runs")
+	fs.IntVar(&cfg.Concurrency, "concurrency", def.Concurrency, "concurrent clients in every timed phase")
+	fs.IntVar(&cfg.Cases, "cases", def.Cases, "open cases in the log the query phase reads")
+	fs.IntVar(&cfg.ReplayEvents, "replay-events", def.ReplayEvents, "events in the log the replay phase rebuilds from")
+	mix := fs.String("mix", def.Mix.String(), "weights of actions (accept, assign, comment, resolve), the stale fraction of actions, and weights of queries (queue, case, dashboard)")
+	syncMode := fs.String("sync", "both", "durability modes to measure: both, fsync or relaxed")
+	out := fs.String("out", "", "also write the \"name value unit\" lines to this file")
+	fs.StringVar(&cfg.Dir, "dir", "", "parent of the temporary data directories (default: the system's)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (client, service and embedded server) to this path plus .<phase>")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench takes no arguments, got %q", strings.Join(fs.Args(), " "))
+	}
+	var err error
+	if cfg.Mix, err = loadtest.ParseMix(*mix); err != nil {
+		return err
+	}
+	if cfg.Modes, err = loadtest.ParseSync(*syncMode); err != nil {
+		return err
+	}
+	cfg.Progress = stderr
+
+	if *cpuProfile != "" {
+		cfg.Phase = profilePhase(*cpuProfile, stderr)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --mix %s\n\n",
+		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, cfg.Mix)
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	if err := rep.WriteLines(stdout); err != nil {
+		return err
+	}
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteLines(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
+}
+
+// profilePhase returns a loadtest phase hook that writes one CPU profile per
+// measured phase, to prefix.<phase> (e.g. cpu.prof.submit_fsync): a profile
+// of the whole run would mix the phases' very different work.
+func profilePhase(prefix string, stderr io.Writer) func(string) func() {
+	return func(name string) func() {
+		f, err := os.Create(prefix + "." + name)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench: cpu profile:", err)
+			return func() {}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "bench: cpu profile:", err)
+			f.Close()
+			return func() {}
+		}
+		return func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+	}
+}

@@ -1,0 +1,379 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"phananh/domain"
+	"phananh/eventstore"
+	"phananh/projections"
+)
+
+// dataset is the log the read phases use: open cases spread over every
+// commune, each reported, accepted, assigned and then commented on.
+type dataset struct {
+	ids    []uuid.UUID
+	units  []string // the units that hold cases
+	events uint64
+}
+
+// readPhases fills a log, measures replay and memory over it, then starts
+// the app on it and measures queries under writes.
+func readPhases(ctx context.Context, cfg Config, mode Mode, root string, rep *Report) error {
+	dir := filepath.Join(root, "reads")
+	ds, err := fillAndReplay(ctx, cfg, dir, rep)
+	if err != nil {
+		return err
+	}
+	return queryPhase(ctx, cfg, mode, dir, ds, rep)
+}
+
+// fillAndReplay appends the dataset straight through the event store (fast
+// mode: this is set-up, not a measure of appends), then times a raw ordered
+// consumer and a full rebuild of every read model over it.
+func fillAndReplay(ctx context.Context, cfg Config, dir string, rep *Report) (*dataset, error) {
+	jsDir := filepath.Join(dir, "jetstream")
+	if err := os.MkdirAll(jsDir, 0o750); err != nil {
+		return nil, err
+	}
+	emb, err := eventstore.StartEmbedded(eventstore.EmbeddedOptions{DataDir: jsDir, Listen: "127.0.0.1:-1"})
+	if err != nil {
+		return nil, err
+	}
+	defer emb.Shutdown()
+	nc, err := nats.Connect(emb.ClientURL(), nats.Name("phananh-bench"), nats.SyncQueueLen(1024))
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	store, err := eventstore.Open(ctx, js, eventstore.Config{})
+	if err != nil {
+		return nil, err
+	}
+
+	fmt.Fprintf(cfg.Progress, "[replay] appending %d events over %d cases\n", max(cfg.ReplayEvents, cfg.Cases), cfg.Cases)
+	t0 := time.Now()
+	ds, err := fill(ctx, store, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("fill: %w", err)
+	}
+	fillTook := time.Since(t0)
+	rep.add("replay_events", float64(ds.events), "events")
+	rep.note("replay: log of %d events over %d open cases in %d units appended in %s (%.0f events/s, relaxed sync, %d appenders)",
+		ds.events, len(ds.ids), len(ds.units), fillTook.Round(time.Millisecond), float64(ds.events)/fillTook.Seconds(), cfg.Concurrency)
+
+	fmt.Fprintln(cfg.Progress, "[replay] raw ordered consumer")
+	end := cfg.phase("replay_raw")
+	rawTook, err := rawReplay(ctx, js, ds.events)
+	end()
+	if err != nil {
+		return nil, fmt.Errorf("raw replay: %w", err)
+	}
+	fmt.Fprintln(cfg.Progress, "[replay] rebuilding every read model")
+	end = cfg.phase("replay_models")
+	modelsTook, perCase, split, err := modelReplay(ctx, store, cfg, len(ds.ids))
+	end()
+	if err != nil {
+		return nil, fmt.Errorf("rebuild: %w", err)
+	}
+	rawRate := float64(ds.events) / rawTook.Seconds()
+	modelRate := float64(ds.events) / modelsTook.Seconds()
+	rep.add("replay_raw", rawRate, "events/s")
+	rep.add("replay_models", modelRate, "events/s")
+	rep.add("replay_ratio", modelRate/rawRate, "ratio")
+	rep.add("heap_bytes_per_case", perCase, "bytes")
+	rep.note("replay: %s", split[0])
+	return ds, nil
+}
+
+// fill appends the dataset from cfg.Concurrency goroutines, one event per
+// append (128 goroutines were no faster: the two cores are the limit).
+// Events are made by domain.Decide, as the service makes them, so the log
+// is one the service could have written.
+func fill(ctx context.Context, store *eventstore.Store, cfg Config) (*dataset, error) {
+	rules := domain.Rules{Geo: domain.DefaultGeography(), Policy: domain.DefaultPolicy()}
+	communes := rules.Geo.Communes
+	total := max(cfg.ReplayEvents, cfg.Cases)
+	per, extra := total/cfg.Cases, total%cfg.Cases
+	ds := &dataset{ids: make([]uuid.UUID, cfg.Cases)}
+	units := make([]string, cfg.Cases)
+	var next atomic.Int64
+	var events atomic.Uint64
+	var wg sync.WaitGroup
+	errs := make(chan error, cfg.Concurrency)
+	now := time.Now()
+	for range cfg.Concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= cfg.Cases {
+					return
+				}
+				n := per
+				if i < extra {
+					n++
+				}
+				envs, c, err := caseEvents(rules, communes[i%len(communes)].Code, i, n, now)
+				if err != nil {
+					errs <- err
+					return
+				}
+				// One append per event: an atomic batch per case measured
+				// about 100 cases/s here (its commit waits), one event per
+				// round trip several thousand events/s.
+				var version uint64
+				for _, env := range envs {
+					if version, err = store.Append(ctx, version, []domain.Envelope{env}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				events.Add(uint64(len(envs)))
+				ds.ids[i], units[i] = c.ID, c.Unit
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := errors.Join(<-errs, ctx.Err()); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, u := range units {
+		if !seen[u] {
+			seen[u] = true
+			ds.units = append(ds.units, u)
+		}
+	}
+	ds.events = events.Load()
+	return ds, nil
+}
+
+// caseEvents decides n events for the i-th case: reported, accepted,
+// assigned, then internal comments; the case stays open.
+func caseEvents(rules domain.Rules, commune string, i, n int, now time.Time) ([]domain.Envelope, domain.Case, error) {
+	id := uuid.Must(uuid.NewV7())
+	report := domain.SubmitReport{ID: id, Category: "pollution.waste", Anonymous: true,
+		Title:       fmt.Sprintf("Bãi rác tự phát số %d", i),
+		Description: "Rác thải sinh hoạt đổ xuống suối gần cầu, bốc mùi và tràn ra đường khi trời mưa.",
+		Location:    domain.Location{Commune: commune, Address: "Thôn Nậm Lúc"}}
+	cmds := []domain.Command{report, domain.Accept{Note: "Tiếp nhận"}, domain.Assign{Assignee: officerName}}
+	c := domain.Case{}
+	envs := make([]domain.Envelope, 0, n)
+	for k := range n {
+		cmd := domain.Command(domain.AddComment{Text: fmt.Sprintf("Ghi chú xác minh %d.", k)})
+		if k < len(cmds) {
+			cmd = cmds[k]
+		}
+		evs, err := domain.Decide(c, cmd, now, rules)
+		if err != nil {
+			return nil, c, fmt.Errorf("case %d event %d: %w", i, k, err)
+		}
+		actor := domain.Actor{ID: headName, Role: domain.RoleUnitHead, Unit: c.Unit}
+		if k == 0 {
+			actor = domain.Actor{Role: domain.RoleCitizen}
+		}
+		for _, ev := range evs {
+			env := domain.Envelope{ID: uuid.Must(uuid.NewV7()), CaseID: id, Time: now, Actor: actor, Event: ev}
+			envs = append(envs, env)
+			c = domain.Evolve(c, env)
+		}
+	}
+	c.ID = id
+	return envs, c, nil
+}
+
+// rawReplay reads the whole stream with an ordered consumer and does
+// nothing with the messages: the limit a rebuild is measured against.
+func rawReplay(ctx context.Context, js jetstream.JetStream, events uint64) (time.Duration, error) {
+	t0 := time.Now()
+	cons, err := js.OrderedConsumer(ctx, eventstore.StreamName, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return 0, err
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return 0, err
+	}
+	defer it.Stop()
+	readCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	for n := uint64(0); n < events; n++ {
+		if _, err := it.Next(jetstream.NextContext(readCtx)); err != nil {
+			return 0, fmt.Errorf("after %d of %d events: %w", n, events, err)
+		}
+	}
+	return time.Since(t0), nil
+}
+
+// modelReplay rebuilds every read model the app has from the log, as the
+// app does at start, and measures the live heap they hold: the heap with
+// the models minus the heap once they are dropped, so what the embedded
+// server caches does not count. Dropping them one at a time splits the
+// figure by model.
+func modelReplay(ctx context.Context, store *eventstore.Store, cfg Config, cases int) (time.Duration, float64, []string, error) {
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	view, queues := projections.NewCaseView(), projections.NewQueues()
+	dash := projections.NewDashboard(domain.DefaultGeography())
+	runner := projections.NewRunner(store, cfg.Log, view, queues, dash)
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(runCtx) }()
+	if err := waitReady(ctx, runner.Ready, 10*time.Minute); err != nil {
+		return 0, 0, nil, err
+	}
+	took := runner.Startup().Rebuild
+	if got := view.Len(); got != cases {
+		return 0, 0, nil, fmt.Errorf("the case view holds %d cases, want %d", got, cases)
+	}
+	stop()
+	<-done
+	// Each model is live until its KeepAlive and garbage after it.
+	runner = nil
+	all := liveHeap()
+	runtime.KeepAlive(dash)
+	noDash := liveHeap()
+	runtime.KeepAlive(queues)
+	noQueues := liveHeap()
+	runtime.KeepAlive(view)
+	none := liveHeap()
+	per := func(a, b uint64) float64 { return float64(int64(a)-int64(b)) / float64(cases) }
+	split := []string{fmt.Sprintf("heap per case by model: case view %.0f B, queues %.0f B, dashboard %.0f B",
+		per(noQueues, none), per(noDash, noQueues), per(all, noDash))}
+	return took, per(all, none), split, nil
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// queryPhase starts the app on the dataset (it rebuilds at start), then
+// has most clients submit reports while a few read queue pages, case views
+// and the month's dashboard, one request after another. The readers are
+// few on purpose: with as many closed-loop readers as writers on two
+// cores, a read's latency is mostly its wait in the CPU's queue (Little's
+// law: readers / throughput), not what the query costs.
+func queryPhase(ctx context.Context, cfg Config, mode Mode, dir string, ds *dataset, rep *Report) error {
+	fmt.Fprintf(cfg.Progress, "[queries] app (%s) rebuilding %d events\n", mode.Name, ds.events)
+	a, err := startApp(ctx, cfg, mode, dir)
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.Background())
+	rep.note("queries: app in %s mode rebuilt %d events at start in %s", mode.Name, ds.events, a.Runner.Startup().Rebuild.Round(time.Millisecond))
+	if err := a.Users.Add(ctx, readerName, "mttq.tinh", domain.RoleSupervisor, benchPasswd); err != nil {
+		return err
+	}
+	c := newClient(a.HTTPAddr(), cfg.Concurrency)
+	defer c.close()
+	reader, err := c.login(ctx, readerName, benchPasswd)
+	if err != nil {
+		return err
+	}
+	readers := min(max(1, cfg.Concurrency/8), 4)
+	writers := cfg.Concurrency - readers
+	fmt.Fprintf(cfg.Progress, "[queries] %d readers, %d writers, %s\n", readers, writers, cfg.Duration)
+	rep.note("queries: %d readers one request at a time, %d writers submitting reports", readers, writers)
+	month := time.Now().In(domain.Vietnam).Format("2006-01")
+	weights := []float64{cfg.Mix.Queue, cfg.Mix.Case, cfg.Mix.Dashboard}
+	var lat [3]latencies
+	var writes latencies
+	var failures atomic.Int64
+	var firstFailure atomic.Value
+	end := cfg.phase("queries")
+	elapsed := runFor(ctx, cfg.Duration, cfg.Concurrency, func(ctx context.Context, worker int, until time.Time) {
+		r := rand.New(rand.NewPCG(uint64(worker), 0x2545f4914f6cdd1d))
+		var own [3][]time.Duration
+		var wrote []time.Duration
+		defer func() {
+			for k := range own {
+				lat[k].add(own[k])
+			}
+			writes.add(wrote)
+		}()
+		for time.Now().Before(until) && ctx.Err() == nil {
+			if worker < writers {
+				t0 := time.Now()
+				if _, err := submitOne(ctx, c); err != nil {
+					failures.Add(1)
+					firstFailure.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				wrote = append(wrote, time.Since(t0))
+				continue
+			}
+			kind := pick(r, weights)
+			var path string
+			switch kind {
+			case 0:
+				path = "/api/v1/queues/" + ds.units[r.IntN(len(ds.units))] + "?open=true&limit=50"
+			case 1:
+				path = "/api/v1/cases/" + ds.ids[r.IntN(len(ds.ids))].String()
+			default:
+				path = "/api/v1/dashboard/monthly?month=" + month
+			}
+			t0 := time.Now()
+			status, data, err := reader.do(ctx, http.MethodGet, path, nil, "")
+			if err != nil || status != http.StatusOK {
+				failures.Add(1)
+				firstFailure.CompareAndSwap(nil, fmt.Sprintf("GET %s: %d %.200s %v", path, status, data, err))
+				continue
+			}
+			own[kind] = append(own[kind], time.Since(t0))
+		}
+	})
+	end()
+	if n := failures.Load(); n > 0 {
+		return fmt.Errorf("queries: %d requests failed, the first: %v", n, firstFailure.Load())
+	}
+	names := []string{"queue", "case", "dashboard"}
+	for k, name := range names {
+		s := lat[k].summary(elapsed)
+		if s.n == 0 {
+			continue
+		}
+		rep.add("query_"+name+"_p50", ms(s.p50), "ms")
+		rep.add("query_"+name+"_p99", ms(s.p99), "ms")
+		rep.note("queries: %s %d requests (%.0f/s)", name, s.n, s.rate())
+	}
+	w := writes.summary(elapsed)
+	rep.add("query_writes", w.rate(), "req/s")
+	return ctx.Err()
+}
+
+// pick chooses an index by weight.
+func pick(r *rand.Rand, weights []float64) int {
+	total := 0.0
+	for _, w := range weights {
+		total += w
+	}
+	x := r.Float64() * total
+	for i, w := range weights {
+		if x < w {
+			return i
+		}
+		x -= w
+	}
+	return len(weights) - 1
+}

@@ -1,0 +1,59 @@
+package loadtest
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// latencies collects request durations from many goroutines. A phase is
+// bounded by its duration, so the slice is bounded too (a few hundred
+// thousand entries at most on one machine).
+type latencies struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (l *latencies) add(d []time.Duration) {
+	l.mu.Lock()
+	l.all = append(l.all, d...)
+	l.mu.Unlock()
+}
+
+// summary is a phase's figures: how many requests succeeded in how long,
+// and their latency percentiles.
+type summary struct {
+	n       int
+	elapsed time.Duration
+	p50     time.Duration
+	p99     time.Duration
+}
+
+func (l *latencies) summary(elapsed time.Duration) summary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := summary{n: len(l.all), elapsed: elapsed}
+	if len(l.all) == 0 {
+		return s
+	}
+	slices.Sort(l.all)
+	s.p50 = percentile(l.all, 0.50)
+	s.p99 = percentile(l.all, 0.99)
+	return s
+}
+
+// percentile reads the p-th quantile of sorted durations (nearest rank).
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	i := int(float64(len(sorted))*p+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// rate is successes per second.
+func (s summary) rate() float64 {
+	if s.elapsed <= 0 {
+		return 0
+	}
+	return float64(s.n) / s.elapsed.Seconds()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
