@@ -45,10 +45,16 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 	}
 	cmd.Digest = s.digest(cmd)
 	if clientID {
-		// A retry is the common case for a client-chosen id that already
-		// exists; answering it before sealing keeps orphan keys out of the vault.
-		if r, err := s.existing(ctx, cmd); !errors.Is(err, errNoCase) {
-			return r, false, err
+		// A retry whose first attempt this server has seen is answered
+		// before sealing, which keeps orphan keys out of the vault. The
+		// local view is enough to decide that: a case it does not hold yet
+		// (new, or filed through another replica a moment ago) goes on to
+		// the append, whose expected sequence 0 catches the latter. Asking
+		// the log first would cost every new report a round trip.
+		if _, seen := s.d.View.Get(cmd.ID); seen {
+			if r, err := s.existing(ctx, cmd); !errors.Is(err, errNoCase) {
+				return r, false, err
+			}
 		}
 	}
 	if cmd.Reporter != nil {
