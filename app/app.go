@@ -126,7 +126,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		// default 512 KB buffer dominated the cost of a load (measured).
 		nats.SyncQueueLen(1024),
 		nats.RetryOnFailedConnect(false),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { a.log.Warn("NATS disconnected", "err", err) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: our own Close, not a lost connection
+				a.log.Warn("NATS disconnected", "err", err)
+			}
+		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { a.log.Info("NATS reconnected", "url", nc.ConnectedUrl()) }))
 	if err != nil {
 		return nil, fmt.Errorf("app: connect to NATS %s: %w", a.natsURL, err)
