@@ -21,11 +21,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"phananh/api"
+	"phananh/apikeys"
 	"phananh/cases"
 	"phananh/domain"
 	"phananh/escalation"
 	"phananh/eventstore"
 	"phananh/metrics"
+	"phananh/open311"
 	"phananh/projections"
 	"phananh/staff"
 	"phananh/web"
@@ -78,6 +80,7 @@ type App struct {
 	Runner   *projections.Runner
 	Service  *cases.Service
 	Users    *staff.Directory
+	APIKeys  *apikeys.Store
 	Metrics  *metrics.Metrics
 	httpSrv  *http.Server
 	httpLn   net.Listener
@@ -155,6 +158,10 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.APIKeys, err = apikeys.Open(ctx, js, max(cfg.Replicas, 1))
+	if err != nil {
+		return nil, err
+	}
 	authSecret, err := a.Store.Secret(ctx, "auth")
 	if err != nil {
 		return nil, err
@@ -208,6 +215,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,
 		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{})})
 	web.Register(handler, web.Options{Geo: rules.Geo, Cases: view.Scan})
+	open311.Register(handler, open311.Deps{Service: a.Service, View: view, Keys: a.APIKeys,
+		InvalidKey: apikeys.ErrInvalidKey, Ready: a.Runner.Ready, Log: a.log})
 	handler.Pre(a.Metrics.Middleware())
 	handler.GET("/metrics", echo.WrapHandler(a.Metrics.Handler()))
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)

@@ -36,6 +36,7 @@ const usage = `phananh: citizens' reports on pollution and land disputes, as an 
 Usage:
   phananh serve [flags]   run the server (embedded JetStream unless --nats-url)
   phananh user <command>  add, list or disable staff accounts ("phananh user help")
+  phananh apikey <command> add, list or revoke Open311 API keys ("phananh apikey help")
   phananh bench [flags]   measure the service against raw JetStream, in-process ("phananh bench -h")
   phananh help            show this help
 
@@ -52,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stderr)
 	case "user":
 		return runUser(args[1:], os.Stdin, stdout, stderr)
+	case "apikey":
+		return runAPIKey(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
