@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"maps"
 	"sync"
 	"time"
 
@@ -14,15 +13,17 @@ import (
 // shown to the citizen; internal ones (inspection findings, internal
 // comments, who was assigned) only to staff.
 type TimelineEntry struct {
-	Seq    uint64         `json:"seq"`
-	Type   string         `json:"type"`
-	Time   time.Time      `json:"time"`
-	Public bool           `json:"public"`
-	Role   domain.Role    `json:"role,omitempty"`
-	Unit   string         `json:"unit,omitempty"`
-	Actor  string         `json:"-"` // staff id: internal views only
-	Text   string         `json:"text,omitempty"`
-	Data   map[string]any `json:"data,omitempty"`
+	Seq    uint64      `json:"seq"`
+	Type   string      `json:"type"`
+	Time   time.Time   `json:"time"`
+	Public bool        `json:"public"`
+	Role   domain.Role `json:"role,omitempty"`
+	Unit   string      `json:"unit,omitempty"`
+	Actor  string      `json:"-"` // staff id: internal views only
+	Text   string      `json:"text,omitempty"`
+	// Data holds the event's details; nil for an event without any. It is
+	// shared by every copy of the entry and never changed.
+	Data *EntryData `json:"data,omitempty"`
 }
 
 // CaseRecord is everything the case view knows about one case.
@@ -39,6 +40,7 @@ type CaseRecord struct {
 type CaseView struct {
 	mu      sync.RWMutex
 	cases   map[uuid.UUID]*CaseRecord
+	names   names
 	lastSeq uint64
 }
 
@@ -49,11 +51,11 @@ type CaseView struct {
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
-const CaseViewSnapshotVersion = 1
+const CaseViewSnapshotVersion = 2
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
-	return &CaseView{cases: make(map[uuid.UUID]*CaseRecord)}
+	return &CaseView{cases: make(map[uuid.UUID]*CaseRecord), names: make(names)}
 }
 
 // LastSeq implements ReadModel.
@@ -83,42 +85,34 @@ func (v *CaseView) Apply(e domain.Envelope) {
 		rec = &CaseRecord{}
 		v.cases[e.CaseID] = rec
 	}
-	rec.Case = domain.Evolve(rec.Case, e)
+	rec.Case = v.names.internCase(rec.Case, domain.Evolve(rec.Case, e))
 	rec.UpdatedAt = e.Time
-	entry := TimelineEntry{Seq: e.Seq, Type: e.Type(), Time: e.Time, Role: e.Actor.Role, Unit: e.Actor.Unit, Actor: e.Actor.ID}
+	entry := TimelineEntry{Seq: e.Seq, Type: e.Type(), Time: e.Time, Role: domain.Role(v.names.intern(string(e.Actor.Role))),
+		Unit: v.names.intern(e.Actor.Unit), Actor: v.names.intern(e.Actor.ID), Data: v.names.entryDataOf(e.Event)}
 	switch ev := e.Event.(type) {
 	case domain.Reported:
 		rec.Description, rec.OccurredAt = ev.Description, ev.OccurredAt
 		entry.Public = true
-		entry.Unit = ev.Unit
-		entry.Data = map[string]any{"deadline": ev.Deadline, "clock": ev.Clock}
+		entry.Unit = rec.Case.Unit
 	case domain.Accepted:
 		entry.Public, entry.Text = true, ev.Note
-		entry.Data = map[string]any{"deadline": ev.Deadline, "clock": ev.Clock}
 	case domain.Rejected:
 		entry.Public, entry.Text = true, ev.Reason
 	case domain.Assigned:
 		entry.Public = true // the citizen sees that someone works on it, not who
-		entry.Data = map[string]any{"assignee": ev.Assignee}
 	case domain.Transferred:
 		entry.Public, entry.Text = true, ev.Reason
-		entry.Data = map[string]any{"from": ev.From, "to": ev.To}
 	case domain.InspectionRecorded:
 		entry.Text = ev.Findings
-		entry.Data = map[string]any{"inspected_at": ev.InspectedAt}
 	case domain.MediationScheduled:
 		entry.Public, entry.Text = true, ev.Place
-		entry.Data = map[string]any{"at": ev.At}
 	case domain.MediationHeld:
 		entry.Public = true
-		entry.Data = map[string]any{"outcome": ev.Outcome}
 		entry.Text = ev.Minutes
 	case domain.DeadlineExtended:
 		entry.Public, entry.Text = true, ev.Reason
-		entry.Data = map[string]any{"deadline": ev.Deadline, "days": ev.Days, "decision": ev.Decision}
 	case domain.Escalated:
 		entry.Public, entry.Text = true, ev.Reason
-		entry.Data = map[string]any{"from": ev.From, "to": ev.To}
 	case domain.Resolved:
 		entry.Public, entry.Text = true, ev.Summary
 	case domain.Closed:
@@ -130,19 +124,26 @@ func (v *CaseView) Apply(e domain.Envelope) {
 	case domain.AttachmentAdded:
 		rec.Attachments = append(rec.Attachments, ev)
 		entry.Public = ev.Public
-		entry.Data = map[string]any{"filename": ev.Filename, "content_type": ev.ContentType, "size": ev.Size}
-	case domain.DuplicateLinked:
-		entry.Data = map[string]any{"of": ev.Of}
 	case domain.FeedbackGiven:
 		entry.Public, entry.Text = true, ev.Comment
-		entry.Data = map[string]any{"rating": ev.Rating}
 	case domain.Reclassified:
 		entry.Public, entry.Text = true, ev.Reason
-		entry.Data = map[string]any{"category": ev.ToCategory, "kind": ev.ToKind}
 	case domain.ReporterErased:
 		entry.Text = ev.Reason
 	}
-	rec.Timeline = append(rec.Timeline, entry)
+	rec.Timeline = appendEntry(rec.Timeline, entry)
+}
+
+// appendEntry appends to a timeline growing it by a quarter rather than
+// doubling it: most cases stop after a handful of events, and a timeline
+// doubled to eight places for five entries wastes three entries a case.
+func appendEntry(tl []TimelineEntry, e TimelineEntry) []TimelineEntry {
+	if len(tl) == cap(tl) {
+		grown := make([]TimelineEntry, len(tl), len(tl)+len(tl)/4+1)
+		copy(grown, tl)
+		tl = grown
+	}
+	return append(tl, e)
 }
 
 // Scan calls fn with the state of every case, under the view's read lock:
@@ -165,13 +166,8 @@ func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {
 		return CaseRecord{}, false
 	}
 	out := *rec
+	// The entries' Data are shared with the view: they are never changed.
 	out.Timeline = append([]TimelineEntry(nil), rec.Timeline...)
-	for i := range out.Timeline {
-		// The entries' Data maps would otherwise be shared with the view:
-		// a caller changing its copy would change the view, racing with
-		// every other reader.
-		out.Timeline[i].Data = maps.Clone(out.Timeline[i].Data)
-	}
 	out.Attachments = append([]domain.AttachmentAdded(nil), rec.Attachments...)
 	return out, true
 }

@@ -95,7 +95,7 @@ func TestPublicTimelineKeepsStaffMattersInternal(t *testing.T) {
 	if e := byType["assigned"]; e.Data != nil || e.Text != "" {
 		t.Errorf("public assigned entry = %+v, want neither data nor text", e)
 	}
-	if e := byType["mediation_held"]; e.Text != "" || e.Data["outcome"] != domain.MediationAgreed {
+	if e := byType["mediation_held"]; e.Text != "" || e.Data.Value("outcome") != domain.MediationAgreed {
 		t.Errorf("public mediation_held entry = %+v, want the outcome without the minutes", e)
 	}
 	if e := byType["comment_added"]; e.Text != publicComment {
@@ -121,7 +121,7 @@ func TestPublicTimelineKeepsStaffMattersInternal(t *testing.T) {
 	if again, _ := view.Get(id); !reflect.DeepEqual(again.Timeline, rec.Timeline) {
 		t.Error("PublicTimeline changed the record it was called on")
 	}
-	if got := rec.Timeline[2]; got.Type != "assigned" || got.Data["assignee"] != assignee || got.Actor != officer.ID {
+	if got := rec.Timeline[2]; got.Type != "assigned" || got.Data.Value("assignee") != assignee || got.Actor != officer.ID {
 		t.Errorf("staff assigned entry after PublicTimeline = %+v, want assignee and actor kept", got)
 	}
 }
@@ -140,8 +140,8 @@ func TestCaseViewGetReturnsACopy(t *testing.T) {
 	got, _ := view.Get(id)
 	got.Timeline[0].Text = "changed"
 	got.Timeline[0].Actor = "someone"
-	got.Timeline[2].Data["assignee"] = "someone-else"
-	delete(got.Timeline[0].Data, "deadline")
+	got.Timeline[2].Data = nil // details are immutable: a caller can only drop its copy's
+	got.Timeline[0].Data = nil
 	got.Timeline = append(got.Timeline[:1], got.Timeline[3:]...)
 	got.Attachments[0].Filename = "changed.jpg"
 	got.Case.Status = domain.StatusClosed
@@ -151,12 +151,12 @@ func TestCaseViewGetReturnsACopy(t *testing.T) {
 	if !reflect.DeepEqual(after, before) {
 		t.Errorf("changing what Get returned changed the view:\nbefore %+v\nafter  %+v", before, after)
 	}
-	// before and after could share maps with each other, so check the
-	// maps' contents against what was written, not only against before.
-	if got := after.Timeline[2].Data["assignee"]; got != assignee {
+	// before and after could share details with each other, so check
+	// them against what was written, not only against before.
+	if got := after.Timeline[2].Data.Value("assignee"); got != assignee {
 		t.Errorf("assigned entry's assignee = %v after a caller changed its copy, want %q", got, assignee)
 	}
-	if _, ok := after.Timeline[0].Data["deadline"]; !ok {
+	if after.Timeline[0].Data.Value("deadline") == nil {
 		t.Error("reported entry lost its deadline after a caller deleted it from its copy")
 	}
 	if _, ok := view.Get(uuid.Must(uuid.NewV7())); ok {

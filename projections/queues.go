@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -76,43 +77,53 @@ type QueueQuery struct {
 
 // queueEntry is what the model keeps of one case.
 type queueEntry struct {
-	c         domain.Case
+	c         caseCore
 	search    string // FoldVietnamese(title + " " + start of description)
 	bigrams   bigramSet
 	updatedAt time.Time
-	pos       int // index in its unit's slice
 }
 
 // Queues is the unit queues read model: every case listed under the unit
 // that currently handles it, in every status (a transfer or an escalation
 // moves it to the new unit's queue).
 //
-// List scans the unit's cases: O(n) per query, plus O(n log limit) to keep
-// the page. BenchmarkQueuesList measures a few milliseconds for a unit of
-// 20,000 cases, with or without a search; that is fine up to tens of
-// thousands of cases per unit, beyond which sorted per-unit indexes (and a
-// word index for search) would be needed. Each case costs its domain.Case,
-// its folded search text (at most searchDescriptionRunes of description)
-// and a 64-byte filter of that text.
+// Each unit's cases are kept in the default order (deadline, then id), so a
+// page of one unit in that order walks from the cursor and stops after
+// limit matches: O(limit) when most cases match, O(unit) for a filter or
+// search that few match. Other orders, and queries over every unit, scan
+// the cases: O(n) plus O(n log limit) to keep the page (a few milliseconds
+// for a unit of 20,000 cases, BenchmarkQueuesList). Each case costs its
+// domain.Case (slimmed), its folded search text (at most
+// searchDescriptionRunes of description) and a 64-byte filter of that text.
 type Queues struct {
 	mu      sync.RWMutex
 	cases   map[uuid.UUID]*queueEntry
-	byUnit  map[string][]*queueEntry
+	byUnit  map[string][]*queueEntry // in byDeadline order
+	names   names
 	lastSeq uint64
+}
+
+// byDeadline is the default order of a queue: deadline, cases without one
+// last, then id.
+var byDeadline = queueOrder{name: "deadline", field: "deadline"}
+
+// compareEntries orders a unit's cases in byDeadline order.
+func compareEntries(a, b *queueEntry) int {
+	return byDeadline.compare(byDeadline.keyOf(a), byDeadline.keyOf(b))
 }
 
 // QueuesSnapshotVersion is the version of the unit queues' snapshot
 // (snapshot_queues.go). Bump it whenever the state the model keeps changes:
-// a field of queueEntry or domain.Case added, removed or retyped, or Apply
+// a field of queueEntry or caseCore added, removed or retyped, or Apply
 // or searchText filling them differently (a longer searchDescriptionRunes
 // included). A snapshot of another version is discarded and the model
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version.
-const QueuesSnapshotVersion = 1
+const QueuesSnapshotVersion = 2
 
 // NewQueues returns an empty unit queues model.
 func NewQueues() *Queues {
-	return &Queues{cases: make(map[uuid.UUID]*queueEntry), byUnit: make(map[string][]*queueEntry)}
+	return &Queues{cases: make(map[uuid.UUID]*queueEntry), byUnit: make(map[string][]*queueEntry), names: make(names)}
 }
 
 // LastSeq implements ReadModel.
@@ -149,38 +160,46 @@ func (q *Queues) Apply(e domain.Envelope) {
 		}
 		ent = &queueEntry{search: searchText(r.Title, r.Description)}
 		ent.bigrams = bigramsOf(ent.search)
-		ent.c = domain.Evolve(ent.c, e)
+		ent.c = q.names.core(ent.c, domain.Evolve(ent.c.full(), e))
 		ent.updatedAt = e.Time
 		q.cases[e.CaseID] = ent
 		q.add(ent)
 		return
 	}
-	from := ent.c.Unit
-	ent.c = domain.Evolve(ent.c, e)
+	c := q.names.core(ent.c, domain.Evolve(ent.c.full(), e))
 	ent.updatedAt = e.Time
-	if ent.c.Unit != from {
-		q.remove(from, ent)
-		q.add(ent)
+	if c.Unit == ent.c.Unit && c.Deadline.Equal(ent.c.Deadline) {
+		ent.c = c
+		return
 	}
+	q.remove(ent) // found by its key as it was
+	ent.c = c
+	q.add(ent)
 }
 
+// add inserts a case in its unit's list, in order. Deadlines mostly grow
+// with time, so a new case lands near the end and little is moved.
 func (q *Queues) add(ent *queueEntry) {
 	list := q.byUnit[ent.c.Unit]
-	ent.pos = len(list)
-	q.byUnit[ent.c.Unit] = append(list, ent)
+	i, _ := slices.BinarySearchFunc(list, ent, compareEntries)
+	q.byUnit[ent.c.Unit] = slices.Insert(list, i, ent)
 }
 
-func (q *Queues) remove(unit string, ent *queueEntry) {
+// remove takes a case out of its unit's list; its unit and deadline must
+// be those it was added with.
+func (q *Queues) remove(ent *queueEntry) {
+	unit := ent.c.Unit
 	list := q.byUnit[unit]
-	last := len(list) - 1
-	list[ent.pos] = list[last]
-	list[ent.pos].pos = ent.pos
-	list[last] = nil
-	if last == 0 {
+	i, ok := slices.BinarySearchFunc(list, ent, compareEntries)
+	if !ok || list[i] != ent {
+		panic("projections: queue entry not where its key says") // a broken invariant, not bad input
+	}
+	list = slices.Delete(list, i, i+1)
+	if len(list) == 0 {
 		delete(q.byUnit, unit)
 		return
 	}
-	q.byUnit[unit] = list[:last]
+	q.byUnit[unit] = list
 }
 
 // searchText is what Q is matched against: the title and the first
@@ -237,6 +256,9 @@ func (q *Queues) List(query QueueQuery, now time.Time) (items []QueueItem, next 
 
 	q.mu.RLock()
 	defer q.mu.RUnlock()
+	if query.Unit != "" && f.order.field == "deadline" {
+		return f.walk(q.byUnit[query.Unit], now)
+	}
 	top := topK{k: f.limit + 1, order: f.order}
 	consider := func(list []*queueEntry) {
 		for _, ent := range list {
@@ -267,6 +289,77 @@ func (q *Queues) List(query QueueQuery, now time.Time) (items []QueueItem, next 
 	for i, k := range page {
 		items[i] = k.ent.item(now)
 	}
+	return items, next, nil
+}
+
+// walk pages a unit's list (kept in byDeadline order) by deadline, either
+// way: from just after the cursor, the first limit cases that match, and
+// one more to know whether there is a next page.
+func (f *queueFilter) walk(list []*queueEntry, now time.Time) (items []QueueItem, next string, err error) {
+	items = make([]QueueItem, 0, min(f.limit, len(list)))
+	var last *queueEntry
+	// visit takes the cases of list[from:to] in turn, and says when the
+	// page is full.
+	visit := func(from, to int) (full bool) {
+		for _, ent := range list[from:to] {
+			if !f.match(ent, now) {
+				continue
+			}
+			if len(items) == f.limit {
+				next = f.order.cursor(f.order.keyOf(last))
+				return true
+			}
+			items = append(items, ent.item(now))
+			last = ent
+		}
+		return false
+	}
+	// firstAfter is the first index of list[lo:hi] whose key is after k in
+	// byDeadline order (list is sorted in it).
+	firstAfter := func(lo, hi int, k sortKey) int {
+		i, _ := slices.BinarySearchFunc(list[lo:hi], k, func(ent *queueEntry, k sortKey) int {
+			if byDeadline.compare(byDeadline.keyOf(ent), k) > 0 {
+				return 1
+			}
+			return -1
+		})
+		return lo + i
+	}
+	if !f.order.desc {
+		start := 0
+		if f.after != nil {
+			start = firstAfter(0, len(list), *f.after)
+		}
+		visit(start, len(list))
+		return items, next, nil
+	}
+
+	// Descending: deadlines from the latest, ties by id ascending, cases
+	// without a deadline last (in id order). list[:dated] have a deadline;
+	// each run of one deadline is visited forward, the runs backwards.
+	dated := sort.Search(len(list), func(i int) bool { return list[i].c.Deadline.IsZero() })
+	end, undated := dated, dated
+	if k := f.after; k != nil {
+		if k.t.IsZero() {
+			end, undated = 0, firstAfter(dated, len(list), *k)
+		} else {
+			lo := sort.Search(dated, func(i int) bool { return !list[i].c.Deadline.Before(k.t) })
+			hi := sort.Search(dated, func(i int) bool { return list[i].c.Deadline.After(k.t) })
+			if visit(firstAfter(lo, hi, *k), hi) {
+				return items, next, nil
+			}
+			end = lo
+		}
+	}
+	for end > 0 {
+		t := list[end-1].c.Deadline
+		run := sort.Search(end, func(i int) bool { return !list[i].c.Deadline.Before(t) })
+		if visit(run, end) {
+			return items, next, nil
+		}
+		end = run
+	}
+	visit(undated, len(list))
 	return items, next, nil
 }
 

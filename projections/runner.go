@@ -109,7 +109,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 
 	for {
-		err := r.src.Follow(ctx, r.Applied()+1, r.apply)
+		err := r.follow(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -124,11 +124,41 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-func (r *Runner) apply(e domain.Envelope) error {
+// feedBuffer is how many decoded events may wait for the models.
+const feedBuffer = 1024
+
+// follow runs one Follow of the log as a pipeline of two goroutines: the
+// source decodes events on its own while this one applies them to the
+// models, in log order (one channel, one reader). A rebuild uses both
+// cores instead of decoding and applying in turn. It returns once every
+// event the source delivered has been applied, so a resume starts after
+// the last of them.
+func (r *Runner) follow(ctx context.Context) error {
+	feed := make(chan domain.Envelope, feedBuffer)
+	var applier sync.WaitGroup
+	applier.Go(func() {
+		for e := range feed {
+			r.apply(e)
+		}
+	})
+	err := r.src.Follow(ctx, r.Applied()+1, func(e domain.Envelope) error {
+		select {
+		case feed <- e:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(feed)
+	applier.Wait()
+	return err
+}
+
+func (r *Runner) apply(e domain.Envelope) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if e.Seq <= r.applied {
-		return nil // already applied before a resume
+		return // already applied before a resume
 	}
 	for i, m := range r.models {
 		if e.Seq > r.from[i] { // not already in the model's snapshot
@@ -152,7 +182,6 @@ func (r *Runner) apply(e domain.Envelope) error {
 	}
 	close(r.advanced)
 	r.advanced = make(chan struct{})
-	return nil
 }
 
 // Applied returns the sequence of the last event applied to every model.

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
+
+	"phananh/domain"
 )
 
 // caseViewSnapshot is the case view's state: every case in id order, so the
@@ -16,15 +19,27 @@ type caseViewSnapshot struct {
 }
 
 // caseSnapshot is one CaseRecord, its timeline kept apart because each
-// entry's Data map must be written in key order.
+// entry's Data has no exported fields for gob to write.
 type caseSnapshot struct {
-	Record   CaseRecord // Timeline nil
-	Timeline []timelineSnapshot
+	Case        domain.Case
+	Description string
+	OccurredAt  *time.Time
+	UpdatedAt   time.Time
+	Attachments []domain.AttachmentAdded
+	Timeline    []timelineSnapshot
 }
 
+// timelineSnapshot is one TimelineEntry.
 type timelineSnapshot struct {
-	Entry TimelineEntry // Data nil
-	Data  []dataItem
+	Seq    uint64
+	Type   string
+	Time   time.Time
+	Public bool
+	Role   domain.Role
+	Unit   string
+	Actor  string
+	Text   string
+	Data   *dataSnapshot
 }
 
 // SnapshotName implements Snapshotter.
@@ -49,12 +64,11 @@ func (v *CaseView) Snapshot(w io.Writer) (uint64, error) {
 		rec := *v.cases[id]
 		tl := make([]timelineSnapshot, len(rec.Timeline))
 		for j, e := range rec.Timeline {
-			tl[j] = timelineSnapshot{Data: dataItems(e.Data)}
-			e.Data = nil
-			tl[j].Entry = e
+			tl[j] = timelineSnapshot{Seq: e.Seq, Type: e.Type, Time: e.Time, Public: e.Public, Role: e.Role,
+				Unit: e.Unit, Actor: e.Actor, Text: e.Text, Data: e.Data.snapshot()}
 		}
-		rec.Timeline = nil
-		snap.Cases[i] = caseSnapshot{Record: rec, Timeline: tl}
+		snap.Cases[i] = caseSnapshot{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt,
+			UpdatedAt: rec.UpdatedAt, Attachments: rec.Attachments, Timeline: tl}
 	}
 	h := snapshotHeader{Model: v.SnapshotName(), Version: CaseViewSnapshotVersion, Seq: v.lastSeq}
 	if err := encodeSnapshot(w, h, snap); err != nil {
@@ -70,9 +84,10 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, v.SnapshotName(), CaseViewSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore case view: %w", err)
 	}
-	cases := make(map[uuid.UUID]*CaseRecord, len(snap.Cases))
+	cases, n := make(map[uuid.UUID]*CaseRecord, len(snap.Cases)), make(names)
 	for _, cs := range snap.Cases {
-		rec := cs.Record
+		rec := CaseRecord{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
+			UpdatedAt: cs.UpdatedAt, Attachments: cs.Attachments}
 		id := rec.Case.ID
 		switch {
 		case id == uuid.Nil:
@@ -86,13 +101,18 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 		}
 		rec.Timeline = make([]TimelineEntry, len(cs.Timeline))
 		for j, e := range cs.Timeline {
-			e.Entry.Data = dataMap(e.Data)
-			rec.Timeline[j] = e.Entry
+			data, ok := e.Data.restore(n)
+			if !ok {
+				return fmt.Errorf("restore case view: case %s: entry %d with details of an unknown shape", id, e.Seq)
+			}
+			rec.Timeline[j] = TimelineEntry{Seq: e.Seq, Type: e.Type, Time: e.Time, Public: e.Public,
+				Role: domain.Role(n.intern(string(e.Role))), Unit: n.intern(e.Unit), Actor: n.intern(e.Actor), Text: e.Text, Data: data}
 		}
+		rec.Case = n.internCase(domain.Case{}, rec.Case)
 		cases[id] = &rec
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.cases, v.lastSeq = cases, seq
+	v.cases, v.names, v.lastSeq = cases, n, seq
 	return nil
 }

@@ -5,13 +5,6 @@ import (
 	"encoding/gob"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
-	"time"
-
-	"github.com/google/uuid"
-
-	"phananh/domain"
 )
 
 // Snapshots are gob streams. JSON was measured first: encoding/json took
@@ -105,43 +98,3 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 func (e errReader) ReadByte() (byte, error)  { return 0, e.err }
-
-// dataItem is one entry of a TimelineEntry's Data, in key order.
-type dataItem struct {
-	Key   string
-	Value any
-}
-
-// The types TimelineEntry.Data holds (caseview.go). A value of any other
-// type makes Snapshot fail loudly (gob: type not registered), and the
-// model is then rebuilt from the log at the next start: slow, never wrong.
-// TestRestartFromSnapshotsEqualsAFullRebuild applies every event type.
-func init() {
-	for _, v := range []any{"", 0, int64(0), time.Time{}, uuid.UUID{}, domain.Clock(""),
-		domain.MediationOutcome(""), domain.Category(""), domain.Kind("")} {
-		gob.Register(v)
-	}
-}
-
-func dataItems(m map[string]any) []dataItem {
-	if m == nil {
-		return nil
-	}
-	out := make([]dataItem, 0, len(m))
-	for k, v := range m {
-		out = append(out, dataItem{k, v})
-	}
-	slices.SortFunc(out, func(a, b dataItem) int { return strings.Compare(a.Key, b.Key) })
-	return out
-}
-
-func dataMap(items []dataItem) map[string]any {
-	if items == nil {
-		return nil
-	}
-	m := make(map[string]any, len(items))
-	for _, it := range items {
-		m[it.Key] = it.Value
-	}
-	return m
-}

@@ -108,7 +108,7 @@ func (d *Dashboard) Snapshot(w io.Writer) (uint64, error) {
 	snap.Cases = make([]dashCaseSnapshot, len(ids))
 	for i, id := range ids {
 		dc := d.cases[id]
-		snap.Cases[i] = dashCaseSnapshot{Case: dc.c, At: dc.at, FrontCouncil: dc.frontCouncil, Partners: dc.partners}
+		snap.Cases[i] = dashCaseSnapshot{Case: dc.c.full(), At: dc.at, FrontCouncil: dc.frontCouncil, Partners: dc.partners}
 	}
 
 	months := make([]int, 0, len(d.months))
@@ -155,7 +155,8 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	if want := unitTypesDigest(d.geo); snap.UnitTypes != want {
 		return fmt.Errorf("restore dashboard: folded with other unit types (geography %.12s, this one %.12s)", snap.UnitTypes, want)
 	}
-	cases, err := restoreDashCases(snap.Cases, seq)
+	n := make(names)
+	cases, err := restoreDashCases(snap.Cases, seq, n)
 	if err != nil {
 		return fmt.Errorf("restore dashboard: %w", err)
 	}
@@ -166,13 +167,27 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	if err := checkDashStocks(cases, months); err != nil {
 		return fmt.Errorf("restore dashboard: %w", err)
 	}
+	openIndex, maxReceived := make(map[dims]*openCell), 0
+	for _, dc := range cases {
+		cs := dc.c.full()
+		maxReceived = max(maxReceived, monthIndex(cs.ReceivedAt))
+		if open(cs) {
+			c := openIndex[dimsOf(cs)]
+			if c == nil {
+				c = &openCell{}
+				openIndex[dimsOf(cs)] = c
+			}
+			c.add(cs.Deadline)
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cases, d.months, d.lastSeq = cases, months, seq
+	d.open, d.maxReceived, d.names = openIndex, maxReceived, n
 	return nil
 }
 
-func restoreDashCases(in []dashCaseSnapshot, seq uint64) (map[uuid.UUID]*dashCase, error) {
+func restoreDashCases(in []dashCaseSnapshot, seq uint64, n names) (map[uuid.UUID]*dashCase, error) {
 	cases := make(map[uuid.UUID]*dashCase, len(in))
 	var prev uuid.UUID
 	for i, cs := range in {
@@ -195,7 +210,7 @@ func restoreDashCases(in []dashCaseSnapshot, seq uint64) (map[uuid.UUID]*dashCas
 				return nil, fmt.Errorf("case %s: partner %q empty or twice", id, p)
 			}
 		}
-		cases[id] = &dashCase{c: c, at: cs.At, frontCouncil: cs.FrontCouncil, partners: cs.Partners}
+		cases[id] = &dashCase{c: n.core(caseCore{}, c), at: cs.At, frontCouncil: cs.FrontCouncil, partners: cs.Partners}
 		prev = id
 	}
 	return cases, nil
@@ -275,10 +290,10 @@ func checkDashStocks(cases map[uuid.UUID]*dashCase, months map[int]map[dims]*tal
 		}
 	}
 	for _, dc := range cases {
-		if !open(dc.c) {
+		if !open(dc.c.full()) {
 			continue
 		}
-		k := dimsOf(dc.c)
+		k := dimsOf(dc.c.full())
 		s := sum[k]
 		s.backlog--
 		if !dc.c.Deadline.IsZero() {

@@ -12,9 +12,9 @@ import (
 )
 
 // queuesSnapshot is the unit queues' state: units in code order,
-// each unit's cases in the order the model keeps them, so the same state
-// always encodes to the same bytes and a restored model is the very model
-// that was saved, positions included.
+// each unit's cases in the order the model keeps them (deadline, then id),
+// so the same state always encodes to the same bytes and a restored model
+// is the very model that was saved.
 type queuesSnapshot struct {
 	Units []queueUnitSnapshot
 }
@@ -54,7 +54,7 @@ func (q *Queues) Snapshot(w io.Writer) (uint64, error) {
 		list := q.byUnit[unit]
 		cs := make([]queueCaseSnapshot, len(list))
 		for j, ent := range list {
-			cs[j] = queueCaseSnapshot{Case: ent.c, Search: ent.search, UpdatedAt: ent.updatedAt}
+			cs[j] = queueCaseSnapshot{Case: ent.c.full(), Search: ent.search, UpdatedAt: ent.updatedAt}
 		}
 		snap.Units[i] = queueUnitSnapshot{Unit: unit, Cases: cs}
 	}
@@ -72,7 +72,7 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, q.SnapshotName(), QueuesSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore queues: %w", err)
 	}
-	cases := make(map[uuid.UUID]*queueEntry)
+	cases, n := make(map[uuid.UUID]*queueEntry), make(names)
 	byUnit := make(map[string][]*queueEntry, len(snap.Units))
 	for _, u := range snap.Units {
 		if len(u.Cases) == 0 || byUnit[u.Unit] != nil {
@@ -93,14 +93,17 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 			case FoldVietnamese(cs.Search) != cs.Search:
 				return fmt.Errorf("restore queues: case %s: search text not folded", id)
 			}
-			ent := &queueEntry{c: cs.Case, search: cs.Search, bigrams: bigramsOf(cs.Search), updatedAt: cs.UpdatedAt, pos: j}
+			ent := &queueEntry{c: n.core(caseCore{}, cs.Case), search: cs.Search, bigrams: bigramsOf(cs.Search), updatedAt: cs.UpdatedAt}
 			list[j] = ent
 			cases[id] = ent
+		}
+		if !slices.IsSortedFunc(list, compareEntries) {
+			return fmt.Errorf("restore queues: unit %q not in deadline order", u.Unit)
 		}
 		byUnit[u.Unit] = list
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.cases, q.byUnit, q.lastSeq = cases, byUnit, seq
+	q.cases, q.byUnit, q.names, q.lastSeq = cases, byUnit, n, seq
 	return nil
 }

@@ -1,0 +1,117 @@
+package projections_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"phananh/domain"
+	"phananh/projections"
+)
+
+// decodedLike returns a copy of an envelope whose strings are its own, as
+// an event decoded from the log holds them: a benchmark that shared one
+// title among all cases would measure less memory than a replay keeps.
+func decodedLike(tb testing.TB, env domain.Envelope) domain.Envelope {
+	tb.Helper()
+	b, err := json.Marshal(env.Event)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := reflect.New(reflect.TypeOf(env.Event))
+	if err := json.Unmarshal(b, p.Interface()); err != nil {
+		tb.Fatal(err)
+	}
+	env.Event = p.Elem().Interface().(domain.Event)
+	env.Actor.ID = strings.Clone(env.Actor.ID)
+	env.Actor.Unit = strings.Clone(env.Actor.Unit)
+	env.Actor.Role = domain.Role(strings.Clone(string(env.Actor.Role)))
+	env.CorrelationID = strings.Clone(env.CorrelationID)
+	return env
+}
+
+// heapLog calls fn with n cases of the first events of lifecycle (five
+// for the whole case), in four units
+// and thirty communes, interleaved as the log holds them. Each envelope is
+// built when it is applied, so that after the replay only what the models
+// keep is left on the heap.
+func heapLog(tb testing.TB, n, events int, fn func(domain.Envelope)) {
+	units := []string{"ubnd.lao-cai", "ubnd.sa-pa", "ubnd.bat-xat", "so.tnmt"}
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = uuid.Must(uuid.NewV7())
+	}
+	var seq uint64
+	for j := range events {
+		for i := range n {
+			e := lifecycle(i)[j]
+			if r, ok := e.(domain.Reported); ok {
+				r.Unit = units[i%len(units)]
+				r.Location.Commune = fmt.Sprintf("xa-%d", i%30)
+				e = r
+			}
+			actor := officer
+			actor.Unit = units[i%len(units)]
+			env := decodedLike(tb, envelopeAt(ids[i], actor, t0.Add(time.Duration(i)*time.Second+time.Duration(j)*time.Hour), e))
+			seq++
+			env.Seq = seq
+			fn(env)
+		}
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// BenchmarkHeapPerCase applies 20,000 cases of five events to each read
+// model, and to all three, and reports the heap in use per case after a
+// GC. The envelopes are built as they are applied (ns/op counts that too). The target is 2 KiB for
+// the three together.
+func BenchmarkHeapPerCase(b *testing.B) {
+	const n = 20_000
+	for _, bm := range []struct {
+		name   string
+		models func() []projections.ReadModel
+	}{
+		{"case_view", func() []projections.ReadModel { return []projections.ReadModel{projections.NewCaseView()} }},
+		{"queues", func() []projections.ReadModel { return []projections.ReadModel{projections.NewQueues()} }},
+		{"dashboard", func() []projections.ReadModel {
+			return []projections.ReadModel{projections.NewDashboard(domain.DefaultGeography())}
+		}},
+		{"all", func() []projections.ReadModel {
+			return []projections.ReadModel{projections.NewCaseView(), projections.NewQueues(), projections.NewDashboard(domain.DefaultGeography())}
+		}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			var perCase float64
+			for b.Loop() {
+				b.StopTimer()
+				before := heapInUse()
+				b.StartTimer()
+				models := bm.models()
+				heapLog(b, n, 5, func(env domain.Envelope) {
+					for _, m := range models {
+						m.Apply(env)
+					}
+				})
+				b.StopTimer()
+				after := heapInUse()
+				perCase = float64(int64(after)-int64(before)) / n
+				runtime.KeepAlive(models)
+				b.StartTimer()
+			}
+			b.ReportMetric(perCase, "heap-B/case")
+		})
+	}
+}
