@@ -162,6 +162,13 @@ func TestRunnerRebuildsCasesFromTheLog(t *testing.T) {
 	view := projections.NewCaseView()
 	r := startRunner(t, src, view)
 	src.waitReached(t)
+	// The runner decodes and applies on two goroutines, so the feed standing
+	// at the gate means every earlier event was handed over, not yet applied.
+	waitCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.WaitFor(waitCtx, log.last-1); err != nil {
+		t.Fatalf("events before the gate not applied: %v", err)
+	}
 	if r.Ready() {
 		t.Fatalf("Ready() = true with %d of %d events applied", r.Applied(), log.last)
 	}
