@@ -25,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"phananh/domain"
+	"phananh/kvbucket"
 )
 
 // Bucket is the KV bucket of API keys.
@@ -36,8 +37,8 @@ const bucketHistory = 5
 
 // Limits on a client's name.
 const (
-	MinNameLen = 3
-	MaxNameLen = 64
+	MinNameLen = kvbucket.MinNameLen
+	MaxNameLen = kvbucket.MaxNameLen
 )
 
 // ErrInvalidKey is the one answer to a key that is malformed, unknown or
@@ -71,26 +72,12 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, er
 	if js == nil {
 		return nil, errors.New("apikeys: open: nil JetStream")
 	}
-	cfg := jetstream.KeyValueConfig{
+	kv, err := kvbucket.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      Bucket,
 		Description: "phananh Open311 API keys (SHA-256 hashes)",
 		History:     bucketHistory,
 		Storage:     jetstream.FileStorage,
-		Replicas:    max(replicas, 1),
-	}
-	var kv jetstream.KeyValue
-	var err error
-	if replicas > 0 {
-		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
-	} else {
-		kv, err = js.KeyValue(ctx, Bucket)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			kv, err = js.CreateKeyValue(ctx, cfg)
-			if errors.Is(err, jetstream.ErrBucketExists) {
-				kv, err = js.KeyValue(ctx, Bucket) // created by someone else meanwhile
-			}
-		}
-	}
+	}, replicas)
 	if err != nil {
 		return nil, fmt.Errorf("apikeys: open bucket %s: %w", Bucket, err)
 	}
@@ -105,25 +92,7 @@ func NormalizeName(name string) string {
 
 // CheckName accepts 3 to 64 characters of [a-z0-9._-] that begin and end
 // with a letter or digit, without "..": the name is the KV key.
-func CheckName(name string) error {
-	if len(name) < MinNameLen || len(name) > MaxNameLen {
-		return domain.FieldErrorf(domain.EINVALID, "name", "a name has %d to %d characters", MinNameLen, MaxNameLen)
-	}
-	for i := 0; i < len(name); i++ {
-		b := name[i]
-		alnum := b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
-		if !alnum && b != '.' && b != '_' && b != '-' {
-			return domain.FieldErrorf(domain.EINVALID, "name", "a name may hold only a-z, 0-9, '.', '_' and '-'")
-		}
-		if !alnum && (i == 0 || i == len(name)-1) {
-			return domain.FieldErrorf(domain.EINVALID, "name", "a name begins and ends with a letter or a digit")
-		}
-	}
-	if strings.Contains(name, "..") {
-		return domain.FieldErrorf(domain.EINVALID, "name", "a name may not hold two dots in a row")
-	}
-	return nil
-}
+func CheckName(name string) error { return kvbucket.CheckName(name) }
 
 // A key is "<name>.<64 hex digits>": the name says which entry to compare
 // with (one KV get, no scan), the 32 random bytes are the secret. The

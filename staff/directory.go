@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"phananh/domain"
+	"phananh/kvbucket"
 )
 
 // Bucket is the KV bucket of staff accounts.
@@ -123,27 +124,12 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, opts ...Opt
 }
 
 func openBucket(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
-	cfg := jetstream.KeyValueConfig{
+	kv, err := kvbucket.Open(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      Bucket,
 		Description: "phananh staff accounts",
 		History:     bucketHistory,
 		Storage:     jetstream.FileStorage,
-		Replicas:    max(replicas, 1),
-	}
-	if replicas > 0 {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("staff: open bucket %s: %w", Bucket, err)
-		}
-		return kv, nil
-	}
-	kv, err := js.KeyValue(ctx, Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, cfg)
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, Bucket) // created by someone else meanwhile
-		}
-	}
+	}, replicas)
 	if err != nil {
 		return nil, fmt.Errorf("staff: open bucket %s: %w", Bucket, err)
 	}
@@ -163,7 +149,7 @@ func (d *Directory) Close() {
 // a name is never reused, so the log's actor ids stay unambiguous).
 func (d *Directory) Add(ctx context.Context, name, unit string, role domain.Role, password string) error {
 	name, unit = NormalizeName(name), strings.TrimSpace(unit)
-	if err := checkName(name); err != nil {
+	if err := kvbucket.CheckName(name); err != nil {
 		return err
 	}
 	if err := checkRole(role, unit); err != nil {
@@ -201,7 +187,7 @@ func (d *Directory) Get(ctx context.Context, name string) (User, error) {
 
 // load reads an account with its hash and KV revision.
 func (d *Directory) load(ctx context.Context, name string) (User, uint64, error) {
-	if checkName(name) != nil {
+	if kvbucket.CheckName(name) != nil {
 		return User{}, 0, domain.Errorf(domain.ENOTFOUND, "no account named %q", name)
 	}
 	entry, err := d.kv.Get(ctx, name)

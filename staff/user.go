@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"phananh/domain"
+	"phananh/kvbucket"
 )
 
 // User is a staff account as the USERS bucket stores it (JSON, keyed by Name).
@@ -27,8 +28,8 @@ type User struct {
 
 // Limits on names and passwords.
 const (
-	MinNameLen     = 3
-	MaxNameLen     = 64
+	MinNameLen     = kvbucket.MinNameLen
+	MaxNameLen     = kvbucket.MaxNameLen
 	MinPasswordLen = 10  // characters, not bytes
 	MaxPasswordLen = 128 // characters, not bytes
 	maxUnitLen     = 64
@@ -69,7 +70,7 @@ func NormalizeName(name string) string {
 // refuse a bad role before it asks for a password. The name and unit are
 // taken as NormalizeName and trimming would leave them.
 func CheckAccount(name, unit string, role domain.Role) error {
-	if err := checkName(NormalizeName(name)); err != nil {
+	if err := kvbucket.CheckName(NormalizeName(name)); err != nil {
 		return err
 	}
 	return checkRole(role, strings.TrimSpace(unit))
@@ -77,29 +78,6 @@ func CheckAccount(name, unit string, role domain.Role) error {
 
 // CheckPassword says whether a password meets the rules Add applies.
 func CheckPassword(password string) error { return checkPassword(password) }
-
-// checkName accepts 3 to 64 characters of [a-z0-9._-] that begin and end
-// with a letter or digit. The ends matter because the name is the KV key,
-// and a key may not begin or end with a dot or hold "..".
-func checkName(name string) error {
-	if len(name) < MinNameLen || len(name) > MaxNameLen {
-		return domain.FieldErrorf(domain.EINVALID, "name", "a name has %d to %d characters", MinNameLen, MaxNameLen)
-	}
-	for i := 0; i < len(name); i++ {
-		b := name[i]
-		alnum := b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
-		if !alnum && b != '.' && b != '_' && b != '-' {
-			return domain.FieldErrorf(domain.EINVALID, "name", "a name may hold only a-z, 0-9, '.', '_' and '-'")
-		}
-		if !alnum && (i == 0 || i == len(name)-1) {
-			return domain.FieldErrorf(domain.EINVALID, "name", "a name begins and ends with a letter or a digit")
-		}
-	}
-	if strings.Contains(name, "..") {
-		return domain.FieldErrorf(domain.EINVALID, "name", "a name may not hold two dots in a row")
-	}
-	return nil
-}
 
 func checkRole(role domain.Role, unit string) error {
 	needsUnit, ok := unitRequired[role]

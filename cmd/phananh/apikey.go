@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"phananh/apikeys"
 )
@@ -129,22 +125,14 @@ func apikeyRevoke(args []string, stdout, stderr io.Writer) error {
 
 // apikeyFlags is a flag set with the --nats-url every apikey command takes.
 func apikeyFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("apikey "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("nats-url", env("PHANANH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server or cluster holding the keys (PHANANH_NATS_URL)")
-	return fs, url
+	return natsFlags("apikey", name, "keys", stderr)
 }
 
 // openAPIKeys connects to NATS and opens the keys, leaving the bucket's
 // replication as the server set it (replicas 0).
 func openAPIKeys(ctx context.Context, url string) (*apikeys.Store, func(), error) {
-	nc, err := nats.Connect(url, nats.Name("phananh apikey"), nats.Timeout(5*time.Second))
+	nc, js, err := connectJetStream(url, "phananh apikey")
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to NATS at %s (is phananh serve running, or --nats-url right?): %w", url, err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
 		return nil, nil, err
 	}
 	store, err := apikeys.Open(ctx, js, 0)

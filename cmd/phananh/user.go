@@ -12,8 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/term"
 
 	"phananh/domain"
@@ -71,10 +69,7 @@ func (u userCLI) run(args []string, stdin io.Reader, stdout, stderr io.Writer) e
 
 // userFlags is a flag set with the --nats-url every user command takes.
 func userFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("user "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("nats-url", env("PHANANH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server or cluster holding the accounts (PHANANH_NATS_URL)")
-	return fs, url
+	return natsFlags("user", name, "accounts", stderr)
 }
 
 func parseUserFlags(fs *flag.FlagSet, args []string) error {
@@ -190,13 +185,8 @@ func (u userCLI) disable(args []string, stdout, stderr io.Writer) error {
 // open connects to NATS and opens the accounts. It leaves the bucket's
 // replication as the server set it (replicas 0).
 func (u userCLI) open(ctx context.Context, url string) (*staff.Directory, func(), error) {
-	nc, err := nats.Connect(url, nats.Name("phananh user"), nats.Timeout(5*time.Second))
+	nc, js, err := connectJetStream(url, "phananh user")
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to NATS at %s (is phananh serve running, or --nats-url right?): %w", url, err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
 		return nil, nil, err
 	}
 	dir, err := staff.Open(ctx, js, 0, staff.WithCost(u.cost))
