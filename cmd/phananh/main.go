@@ -25,7 +25,11 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // a subcommand's -h printed its flags; asking for help is not a failure
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "phananh:", err)
 		os.Exit(1)
 	}
