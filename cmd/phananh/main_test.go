@@ -73,32 +73,7 @@ func (b *syncBuffer) String() string {
 
 func startProcess(t *testing.T, dataDir string) *process {
 	t.Helper()
-	p := &process{http: freePort(t), logs: &syncBuffer{}}
-	p.cmd = exec.Command(binary, "serve", "--data", dataDir, "--http", p.http, "--nats-listen", freePort(t))
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			p.cmd.Wait()
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + p.http + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("phananh not ready after 60s; logs:\n%s", p.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startServe(t, "--data", dataDir, "--nats-listen", freePort(t))
 }
 
 func submit(t *testing.T, p *process, i int) (id, code string) {
