@@ -26,6 +26,16 @@ import (
 // SyncAlways off to keep the tests fast.
 func startStore(tb testing.TB) *eventstore.Store {
 	tb.Helper()
+	s, err := eventstore.Open(testContext(tb), startJetStream(tb), eventstore.Config{})
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+// startJetStream starts the embedded server and connects to it.
+func startJetStream(tb testing.TB) jetstream.JetStream {
+	tb.Helper()
 	emb, err := eventstore.StartEmbedded(eventstore.EmbeddedOptions{DataDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
 	if err != nil {
 		tb.Fatalf("StartEmbedded: %v", err)
@@ -40,11 +50,7 @@ func startStore(tb testing.TB) *eventstore.Store {
 	if err != nil {
 		tb.Fatalf("jetstream: %v", err)
 	}
-	s, err := eventstore.Open(testContext(tb), js, eventstore.Config{})
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	return s
+	return js
 }
 
 // testContext bounds everything a test asks of the server.

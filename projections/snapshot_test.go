@@ -29,20 +29,7 @@ import (
 // startStoreWithSnapshots is startStore plus the SNAPSHOTS bucket.
 func startStoreWithSnapshots(tb testing.TB) (*eventstore.Store, *eventstore.Snapshots) {
 	tb.Helper()
-	emb, err := eventstore.StartEmbedded(eventstore.EmbeddedOptions{DataDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatalf("StartEmbedded: %v", err)
-	}
-	tb.Cleanup(emb.Shutdown)
-	nc, err := nats.Connect(emb.ClientURL(), nats.SyncQueueLen(1024))
-	if err != nil {
-		tb.Fatalf("connect: %v", err)
-	}
-	tb.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	js := startJetStream(tb)
 	s, err := eventstore.Open(testContext(tb), js, eventstore.Config{})
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
