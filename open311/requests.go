@@ -64,13 +64,6 @@ func timeText(t time.Time) string {
 	return t.In(domain.Vietnam).Format(time.RFC3339)
 }
 
-// round2 rounds to 0.01° (about a kilometre), as the public map does: a
-// phone's GPS may have been read at the reporter's home.
-func round2(f float64) *float64 {
-	r := math.Round(f*100) / 100
-	return &r
-}
-
 // public renders the part of a case anyone may read.
 func (h *handler) public(rec projections.CaseRecord) request {
 	cs := rec.Case
@@ -95,10 +88,8 @@ func (h *handler) public(rec projections.CaseRecord) request {
 			out.Address += ", " + geo.Province
 		}
 	}
-	// The denouncer's identity is confidential (Law on Denunciations 2018,
-	// Art. 9): a point could lead to them.
-	if cs.Kind != domain.KindDenunciation && cs.Location.Lat != nil && cs.Location.Lon != nil {
-		out.Lat, out.Long = round2(*cs.Location.Lat), round2(*cs.Location.Lon)
+	if lat, lon, ok := domain.PublicPoint(cs); ok {
+		out.Lat, out.Long = &lat, &lon
 	}
 	return out
 }

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"math"
 	"net/http"
 	"sort"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"phananh/domain"
@@ -41,14 +39,11 @@ func incidents(scan func(func(domain.Case))) echo.HandlerFunc {
 		out := []Incident{}
 		if scan != nil {
 			scan(func(cs domain.Case) {
-				if cs.Category.Group() != "pollution" || cs.Kind == domain.KindDenunciation ||
-					cs.Status == domain.StatusRejected || cs.DuplicateOf != uuid.Nil ||
-					cs.Location.Lat == nil || cs.Location.Lon == nil ||
-					cs.ReceivedAt.Before(start) || !cs.ReceivedAt.Before(end) {
+				if !domain.OnPublicMap(cs) || cs.ReceivedAt.Before(start) || !cs.ReceivedAt.Before(end) {
 					return
 				}
-				out = append(out, Incident{Lat: round2(*cs.Location.Lat), Lon: round2(*cs.Location.Lon),
-					Category: cs.Category, Status: cs.Status.Open311()})
+				lat, lon, _ := domain.PublicPoint(cs)
+				out = append(out, Incident{Lat: lat, Lon: lon, Category: cs.Category, Status: cs.Status.Open311()})
 			})
 		}
 		// A stable order that says nothing about when each arrived.
@@ -65,5 +60,3 @@ func incidents(scan func(func(domain.Case))) echo.HandlerFunc {
 		return c.JSON(http.StatusOK, out)
 	}
 }
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }
