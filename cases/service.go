@@ -118,6 +118,24 @@ func (s *Service) envelopes(caseID uuid.UUID, actor domain.Actor, correlation st
 	return out
 }
 
+// eraseKeys destroys the reporter key of every reporter_erased event about
+// to be appended. It runs before the append: a reporter_erased event in the
+// log whose key survived would record an erasure that never happened,
+// and the refusal of a second erasure would leave it so forever. The other
+// order fails safe: if the append then fails, the key is gone and the case
+// merely does not say so yet (readers treat the missing key as erased, and
+// the administrator's retry records it, Erase being idempotent).
+func (s *Service) eraseKeys(ctx context.Context, caseID uuid.UUID, decided []domain.Event) error {
+	for _, e := range decided {
+		if x, ok := e.(domain.ReporterErased); ok {
+			if err := s.d.Vault.Erase(ctx, x.KeyID); err != nil {
+				return fmt.Errorf("cases: erase reporter of %s: %w", caseID, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Execute decides a command against a case and appends its events. With
 // expectedVersion > 0 the command is decided only if the case is still at
 // that version (the caller's If-Match); a stale version fails with
@@ -149,6 +167,9 @@ func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion
 		now := s.d.Now()
 		decided, err := domain.Decide(c, cmd, now, s.d.Rules)
 		if err != nil {
+			return 0, err
+		}
+		if err := s.eraseKeys(ctx, caseID, decided); err != nil {
 			return 0, err
 		}
 		seq, err := s.d.Store.Append(ctx, version, s.envelopes(caseID, actor, correlation, now, decided))

@@ -2,8 +2,7 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -97,15 +96,14 @@ func (s *Service) StaffView(ctx context.Context, actor domain.Actor, id uuid.UUI
 	}
 	out := StaffCase{CaseRecord: rec}
 	if domain.CanSeeReporter(actor, rec.Case, s.d.Rules.Geo) {
-		plain, err := s.d.Vault.Open(ctx, *rec.Case.Reporter)
+		r, err := s.openReporter(ctx, rec.Case)
+		if errors.Is(err, domain.ErrReporterErased) {
+			return out, nil // erased, the event not yet recorded or applied: shown as erased
+		}
 		if err != nil {
-			return StaffCase{}, fmt.Errorf("cases: open reporter of %s: %w", id, err)
+			return StaffCase{}, err
 		}
-		var r domain.Reporter
-		if err := json.Unmarshal(plain, &r); err != nil {
-			return StaffCase{}, fmt.Errorf("cases: decode reporter of %s: %w", id, err)
-		}
-		out.Reporter, out.ReporterVisible = &r, true
+		out.Reporter, out.ReporterVisible = r, true
 		// An audit line: who read whose identity, without the identity.
 		s.d.Log.Info("reporter identity read", "case", id, "by", actor.ID, "role", actor.Role, "unit", actor.Unit)
 	}

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,6 +48,9 @@ func (s *Service) StaffViewAsOf(ctx context.Context, actor domain.Actor, id uuid
 	out := StaffCase{CaseRecord: rec}
 	if domain.CanSeeReporter(actor, now, s.d.Rules.Geo) {
 		r, err := s.openReporter(ctx, now)
+		if errors.Is(err, domain.ErrReporterErased) {
+			return out, nil // erased, the event not yet recorded: shown as erased
+		}
 		if err != nil {
 			return StaffCase{}, err
 		}
@@ -57,7 +61,8 @@ func (s *Service) StaffViewAsOf(ctx context.Context, actor domain.Actor, id uuid
 }
 
 // openReporter unseals a case's reporter for a reader the caller has
-// checked with domain.CanSeeReporter.
+// checked with domain.CanSeeReporter. The error wraps
+// domain.ErrReporterErased if the key was destroyed.
 func (s *Service) openReporter(ctx context.Context, c domain.Case) (*domain.Reporter, error) {
 	plain, err := s.d.Vault.Open(ctx, *c.Reporter)
 	if err != nil {

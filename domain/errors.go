@@ -69,6 +69,12 @@ func FieldErrorf(code Code, field, format string, args ...any) *Error {
 // bounded number of times, or report a conflict.
 var ErrConcurrency = &Error{Code: EVersionConflict, Message: "the case was changed by someone else; reload and try again"}
 
+// ErrReporterErased reports that a reporter's key was destroyed: the sealed
+// identity can never be opened again. The vault returns it; readers show
+// the reporter as erased. It lives here so the application can recognise it
+// without depending on the store.
+var ErrReporterErased = errors.New("reporter identity erased")
+
 // ErrorCode returns the code of err if it wraps an *Error, else EINTERNAL.
 func ErrorCode(err error) Code {
 	var e *Error

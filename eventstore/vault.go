@@ -25,8 +25,9 @@ const KeysBucket = "REPORTER_KEYS"
 const SecretsBucket = "PHANANH_SECRETS"
 
 // ErrErased reports that a reporter's key was erased: the sealed identity
-// can never be opened again. Callers show the reporter as erased.
-var ErrErased = errors.New("eventstore: reporter identity erased")
+// can never be opened again. Callers show the reporter as erased. It is
+// domain.ErrReporterErased, so the application can test for it.
+var ErrErased = domain.ErrReporterErased
 
 const (
 	keySize = 32 // AES-256
