@@ -42,6 +42,7 @@ Usage:
   phananh user <command>  add, list or disable staff accounts ("phananh user help")
   phananh apikey <command> add, list or revoke Open311 API keys ("phananh apikey help")
   phananh bench [flags]   measure the service against raw JetStream, in-process ("phananh bench -h")
+  phananh healthcheck [--url URL] [--timeout 3s]  exit 0 if /readyz answers 200 (for container health checks)
   phananh help            show this help
 
 Run "phananh serve -h" for the flags.
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runAPIKey(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
