@@ -43,6 +43,7 @@ Usage:
   phananh apikey <command> add, list or revoke Open311 API keys ("phananh apikey help")
   phananh bench [flags]   measure the service against raw JetStream, in-process ("phananh bench -h")
   phananh healthcheck [--url URL] [--timeout 3s]  exit 0 if /readyz answers 200 (for container health checks)
+  phananh reporter reerase  destroy again the keys of erased reporters, after a restore ("phananh reporter help")
   phananh help            show this help
 
 Run "phananh serve -h" for the flags.
@@ -64,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runBench(args[1:], stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(args[1:], stdout, stderr)
+	case "reporter":
+		return runReporter(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
