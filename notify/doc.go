@@ -39,12 +39,14 @@
 // # What notifies
 //
 // An event notifies when it changes the case's status or the unit handling
-// it: reported, accepted, rejected, assigned (the first time), transferred,
-// escalated, inspection_recorded (the first, which starts the work),
-// mediation_scheduled, mediation_held, resolved, closed, reopened. Comments,
-// attachments, deadline extensions, feedback and the like do not. An
-// overdue escalation changes neither, but puts the case before the unit's
-// head, so it notifies the unit (not the reporter).
+// it, which the worker sees by folding the case up to the event: reported,
+// accepted, rejected, assigned, transferred, escalated, inspection_recorded,
+// mediation_scheduled, mediation_held, resolved, closed and reopened, each
+// when it does (handing an assigned case to another officer, or a second
+// inspection, changes neither and tells no one). Comments, attachments,
+// deadline extensions, feedback and the like never do. An overdue
+// escalation changes neither, but puts the case before the unit's head, so
+// it notifies the unit (not the reporter).
 //
 // Events appended before the consumer was first created are not notified:
 // it starts at the end of the log, so deploying notifications on an old log

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -152,10 +153,7 @@ func (p *poster) send(ctx context.Context, h hook) error {
 	req.Header.Set(HeaderSignature, Sign(h.Key, ts, h.Body))
 	resp, err := p.client.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrRefusedDestination) {
-			return ErrRefusedDestination
-		}
-		return fmt.Errorf("webhook: %w", scrubURL(err))
+		return describe(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -165,14 +163,30 @@ func (p *poster) send(ctx context.Context, h hook) error {
 	return nil
 }
 
-// scrubURL drops the URL from an HTTP client error: its path or query may
-// hold a subscriber's token, and errors reach the logs and dead letters.
-func scrubURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+// describe says why a request failed in words that name no address: the
+// client's errors carry the URL (its path may hold a subscriber's token),
+// the IP dialled or the certificate's names, and these errors reach logs
+// and dead letters, which erasing a reporter does not touch.
+func describe(err error) error {
+	var netErr net.Error
+	var tlsErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, ErrRefusedDestination):
+		return ErrRefusedDestination
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return errors.New("webhook: timed out")
+	case errors.As(err, &tlsErr), errors.As(err, &recordErr):
+		return errors.New("webhook: TLS handshake failed")
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return errors.New("webhook: host name not found")
+		}
+		return errors.New("webhook: could not connect")
 	}
-	return err
+	return errors.New("webhook: request failed")
 }
 
 // hostOf is the host a URL points at, for logs and dead letters.

@@ -298,7 +298,7 @@ type DeadLetter struct {
 	CaseID    uuid.UUID `json:"case_id"`
 	Channel   string    `json:"channel"`
 	Recipient string    `json:"recipient"`
-	Host      string    `json:"host"`
+	Host      string    `json:"host,omitempty"` // a unit's webhook host or the SMTP server; never a reporter's host
 	Attempts  int       `json:"attempts"`
 	Error     string    `json:"error"`
 	Time      time.Time `json:"time"`
@@ -454,6 +454,12 @@ func (w *Worker) hookSend(recipient, url string, key []byte, env domain.Envelope
 	body, _ := json.Marshal(Payload{EventID: env.ID, EventType: env.Type(), CaseID: env.CaseID, Status: c.Status,
 		Unit: c.Unit, Time: env.Time, Recipient: recipient, Overdue: overdue}) // plain struct: cannot fail
 	h := hook{URL: url, EventID: env.ID.String(), Key: key, Body: body}
-	return send{channel: ChannelWebhook, recipient: recipient, host: hostOf(url), redact: []string{url},
+	// A unit's host is the operator's to know; a reporter's could point at
+	// the reporter, and logs and dead letters outlive an erasure.
+	host := hostOf(url)
+	if recipient == ToReporter {
+		host = ""
+	}
+	return send{channel: ChannelWebhook, recipient: recipient, host: host, redact: []string{url, hostOf(url)},
 		do: func(ctx context.Context) error { return w.poster.send(ctx, h) }}
 }

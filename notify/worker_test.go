@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -515,7 +516,7 @@ func TestFailingWebhookIsDeadLetteredAfterTheLastTry(t *testing.T) {
 	}
 	d := dead[0]
 	if d.CaseID != r.ID || d.Channel != notify.ChannelWebhook || d.Recipient != notify.ToReporter ||
-		d.Attempts != 3 || d.Host != "127.0.0.1" || !strings.Contains(d.Error, "500") {
+		d.Attempts != 3 || d.Host != "" || !strings.Contains(d.Error, "500") {
 		t.Errorf("dead letter %+v", d)
 	}
 	if calls.Load() != 3 {
@@ -576,10 +577,43 @@ func TestPrivateWebhookRefusedUnlessAllowed(t *testing.T) {
 		if d.CaseID != r.ID || d.Channel != notify.ChannelWebhook || d.Attempts != 1 || !strings.Contains(d.Error, "refused") {
 			t.Errorf("dead letter %+v: want refused on the first try", d)
 		}
+		// A unit's host helps the operator; a reporter's could point at them.
+		if wantHost := map[string]string{notify.ToUnit: "127.0.0.1", notify.ToReporter: ""}[d.Recipient]; d.Host != wantHost {
+			t.Errorf("dead letter for the %s names host %q, want %q", d.Recipient, d.Host, wantHost)
+		}
 	}
 	for _, m := range w.inbox.all() {
 		if m.Channel == "webhook" {
 			t.Errorf("a loopback webhook was called: %+v", m)
 		}
+	}
+}
+
+func TestWebhookErrorsNameNoAddress(t *testing.T) {
+	w := newWorld(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	cfg := w.config()
+	cfg.Attempts = 1
+	w.newNotifier(t, cfg).start(t)
+	r, _, err := w.svc.Submit(context.Background(), domain.SubmitReport{
+		ID: uuid.Must(uuid.NewV7()), Category: "pollution.water", Title: "Nước đục", Description: "Nước đục.",
+		Location: domain.Location{Commune: "lao-cai"}, Reporter: &domain.Reporter{Name: "An", Phone: "0912345678"},
+		WebhookURL: "http://" + closed + "/hook/secret-token",
+	}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.idle(t, 2) // the unit's email and webhook
+	dead := deadLetters(t, w)
+	if len(dead) != 1 || dead[0].CaseID != r.ID || dead[0].Error != "webhook: could not connect" {
+		t.Fatalf("dead letters %+v, want one saying only that it could not connect", dead)
+	}
+	if logs := w.logs.String(); strings.Contains(logs, "secret-token") || strings.Contains(logs, closed) {
+		t.Errorf("the logs name the reporter's webhook: %s", logs)
 	}
 }
