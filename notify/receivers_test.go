@@ -52,8 +52,9 @@ type smtpServer struct {
 	ln    net.Listener
 	inbox *inbox
 	t     *testing.T
-	// reject, if set, decides whether to refuse a message (550 at DATA's end).
-	reject func() bool
+	// reject, if set, refuses a message to the recipient at the end of
+	// DATA, echoing the address as real servers do.
+	reject func(rcpt string) bool
 }
 
 func startSMTP(t *testing.T, in *inbox) *smtpServer {
@@ -114,8 +115,8 @@ func (s *smtpServer) serve(conn net.Conn) {
 				}
 				data.WriteString(strings.TrimPrefix(l, ".")) // undo dot-stuffing
 			}
-			if s.reject != nil && s.reject() {
-				say("550 mailbox unavailable")
+			if s.reject != nil && len(rcpts) == 1 && s.reject(rcpts[0]) {
+				say("550 5.1.1 <" + rcpts[0] + ">: mailbox unavailable")
 				continue
 			}
 			s.deliver(rcpts, data.String())

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,19 @@ import (
 	"phananh/projections"
 )
 
+// clock is the service's time, settable so a case can run out of time.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.offset) }
+func (c *clock) Skip(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
 type staffDir map[string]string
 
 func (s staffDir) UnitOf(name string) (string, bool) { u, ok := s[name]; return u, ok }
@@ -42,6 +56,7 @@ type world struct {
 	smtp   *smtpServer
 	hooks  *hookReceiver
 	logs   *syncBuffer
+	clock  *clock
 }
 
 type syncBuffer struct {
@@ -70,7 +85,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(emb.Shutdown)
-	w := &world{url: emb.ClientURL(), secret: []byte("webhook-secret-for-tests-0123456"), inbox: &inbox{}, logs: &syncBuffer{}}
+	w := &world{url: emb.ClientURL(), secret: []byte("webhook-secret-for-tests-0123456"), inbox: &inbox{}, logs: &syncBuffer{}, clock: &clock{}}
 	w.smtp = startSMTP(t, w.inbox)
 	w.hooks = startHooks(t, w.inbox, func(path string, p notify.Payload) []byte {
 		if strings.HasPrefix(path, "/unit/") {
@@ -105,7 +120,7 @@ func newWorld(t *testing.T) *world {
 	runner := projections.NewRunner(w.store, log, view, queues)
 	go runner.Run(ctx)
 	w.svc, err = cases.New(cases.Deps{Store: w.store, Vault: w.store, Files: w.store, Waiter: runner, View: view,
-		Queues: queues, Staff: staffDir{"lan": unitOfLaoCai}, Secret: []byte("cases-secret-0123456789abcdef012"), Log: log,
+		Queues: queues, Staff: staffDir{"lan": unitOfLaoCai}, Secret: []byte("cases-secret-0123456789abcdef012"), Log: log, Now: w.clock.Now,
 		Rules: domain.Rules{Geo: w.geo, Policy: domain.DefaultPolicy(), HTTPWebhooks: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -616,4 +631,75 @@ func TestWebhookErrorsNameNoAddress(t *testing.T) {
 	if logs := w.logs.String(); strings.Contains(logs, "secret-token") || strings.Contains(logs, closed) {
 		t.Errorf("the logs name the reporter's webhook: %s", logs)
 	}
+}
+
+// TestTheUnitNowHandlingTheCaseIsTold: a transfer tells the receiving unit,
+// not the one that let the case go; an overdue escalation tells the unit
+// (its head must act) and not the reporter, since nothing changed for them.
+func TestTheUnitNowHandlingTheCaseIsTold(t *testing.T) {
+	w := newWorld(t)
+	w.newNotifier(t, w.config()).start(t)
+	r := w.submit(t, "vi", "moved")
+	coordinator := domain.Actor{ID: "coord", Role: domain.RoleCoordinator}
+	w.act(t, r.ID, coordinator, domain.Transfer{To: "snnmt.moi-truong", Reason: "Nguồn xả thải của doanh nghiệp"})
+	w.clock.Skip(60 * 24 * time.Hour)
+	w.act(t, r.ID, domain.Actor{ID: "overdue-escalator", Role: domain.RoleSystem}, domain.EscalateOverdue{})
+	w.idle(t, 4+4+2)
+	msgs := w.inbox.all()
+	assertOnce(t, msgs)
+	ids := w.eventIDs(t, r.ID)
+	got := map[string][]string{} // event type → "channel to"
+	typeOf := map[string]string{ids["transferred"][0]: "transferred", ids["escalated"][0]: "escalated"}
+	for _, m := range msgs {
+		if typ, ok := typeOf[m.EventID]; ok {
+			got[typ] = append(got[typ], m.Channel+" "+m.To)
+			if m.Channel == "email" && typ == "escalated" && !strings.Contains(m.Subject, "quá hạn") {
+				t.Errorf("overdue email subject %q", m.Subject)
+			}
+			if m.Channel == "webhook" && typ == "escalated" && !m.Payload.Overdue {
+				t.Errorf("overdue webhook payload %+v", m.Payload)
+			}
+		}
+	}
+	want := map[string][]string{
+		"transferred": {"email moved@citizen.test", "email snnmt.moi-truong@units.test", "webhook /reporter/moved", "webhook /unit/snnmt.moi-truong"},
+		"escalated":   {"email snnmt.moi-truong@units.test", "webhook /unit/snnmt.moi-truong"},
+	}
+	for typ := range want {
+		slices.Sort(got[typ])
+		if !slices.Equal(got[typ], want[typ]) {
+			t.Errorf("%s told %v, want %v", typ, got[typ], want[typ])
+		}
+	}
+	if len(msgs) != 10 {
+		t.Errorf("%d messages, want 10", len(msgs))
+	}
+}
+
+// TestRefusedEmailIsDeadLetteredWithoutTheAddress: an SMTP server that
+// answers with the recipient's address in its refusal; the dead letter
+// keeps the refusal, not the address.
+func TestRefusedEmailIsDeadLetteredWithoutTheAddress(t *testing.T) {
+	w := newWorld(t)
+	w.smtp.reject = func(rcpt string) bool { return rcpt == "nobody@citizen.test" }
+	cfg := w.config()
+	cfg.Attempts = 2
+	w.newNotifier(t, cfg).start(t)
+	r, _, err := w.svc.Submit(context.Background(), domain.SubmitReport{
+		ID: uuid.Must(uuid.NewV7()), Category: "pollution.water", Title: "Nước đục", Description: "Nước đục.",
+		Location: domain.Location{Commune: "lao-cai"}, Reporter: &domain.Reporter{Name: "An", Email: "nobody@citizen.test"},
+	}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.idle(t, 2)
+	dead := deadLetters(t, w) // fails on any "@citizen.test" in a dead letter
+	if len(dead) != 1 || dead[0].CaseID != r.ID || dead[0].Channel != notify.ChannelEmail ||
+		dead[0].Attempts != 2 || !strings.Contains(dead[0].Error, "550") || dead[0].Host != "127.0.0.1" {
+		t.Fatalf("dead letters %+v, want the refused email after 2 tries", dead)
+	}
+	if strings.Contains(w.logs.String(), "nobody@citizen.test") {
+		t.Error("the logs hold the refused address")
+	}
+	assertOnce(t, w.inbox.all())
 }
