@@ -48,6 +48,10 @@
 // escalation changes neither, but puts the case before the unit's head, so
 // it notifies the unit (not the reporter).
 //
+// Replicas work events side by side, so two changes of one case may be
+// told in either order; each message says the status it announces and when
+// the change happened.
+//
 // Events appended before the consumer was first created are not notified:
 // it starts at the end of the log, so deploying notifications on an old log
 // does not mail everyone about years of history.

@@ -474,6 +474,19 @@ func TestFlakyWebhookIsDeliveredOnceAfterRetries(t *testing.T) {
 	}
 }
 
+// waitDead waits for n dead letters: the other sends of the event may all
+// be done while the failing one still waits for its last try.
+func waitDead(t *testing.T, w *world, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(deadLetters(t, w)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d dead letters, want %d", len(deadLetters(t, w)), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func deadLetters(t *testing.T, w *world) []notify.DeadLetter {
 	t.Helper()
 	nc, err := nats.Connect(w.url)
@@ -524,6 +537,7 @@ func TestFailingWebhookIsDeadLetteredAfterTheLastTry(t *testing.T) {
 	n := w.newNotifier(t, w.config()) // Attempts: 3
 	n.start(t)
 	r := w.submit(t, "vi", "down")
+	waitDead(t, w, 1)
 	w.idle(t, 3)
 	dead := deadLetters(t, w)
 	if len(dead) != 1 {
@@ -692,6 +706,7 @@ func TestRefusedEmailIsDeadLetteredWithoutTheAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitDead(t, w, 1)
 	w.idle(t, 2)
 	dead := deadLetters(t, w) // fails on any "@citizen.test" in a dead letter
 	if len(dead) != 1 || dead[0].CaseID != r.ID || dead[0].Channel != notify.ChannelEmail ||
