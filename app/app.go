@@ -66,9 +66,9 @@ type Config struct {
 	NoSnapshots      bool
 
 	// Notifications (package notify). Without SMTPAddr no email is sent;
-	// webhooks still are. WebhookSecret signs the units' webhooks and
-	// derives each reporter's key; empty means the "webhooks" entry of the
-	// PHANANH_SECRETS bucket. WebhookAllowPrivate lets webhooks reach
+	// webhooks still are. WebhookSecret signs the units' webhooks; empty
+	// means the "webhooks" entry of the PHANANH_SECRETS bucket, from which
+	// each reporter's key is derived in any case. WebhookAllowPrivate lets webhooks reach
 	// loopback and private addresses; WebhookAllowHTTP lets reporters
 	// subscribe plain http ones (both for tests and closed networks).
 	// NotifyAttempts and NotifyBackOff override the retry schedule.
@@ -165,11 +165,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	webhookSecret := []byte(cfg.WebhookSecret)
-	if len(webhookSecret) == 0 {
-		if webhookSecret, err = a.Store.Secret(ctx, "webhooks"); err != nil {
-			return nil, err
-		}
+	webhookSecret, err := a.Store.Secret(ctx, "webhooks")
+	if err != nil {
+		return nil, err
 	}
 	rules.HTTPWebhooks = cfg.WebhookAllowHTTP
 	staffOpts := []staff.Option{staff.WithLogger(a.log)}
@@ -216,7 +214,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	notifier, err := notify.New(ctx, js, a.Store, notify.Config{Geo: rules.Geo,
 		SMTP:          notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword},
-		WebhookSecret: webhookSecret, AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
+		WebhookSecret: webhookSecret, UnitWebhookSecret: []byte(cfg.WebhookSecret), AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
 		BackOff: cfg.NotifyBackOff, Replicas: cfg.Replicas, Log: a.log})
 	if err != nil {
 		return nil, err

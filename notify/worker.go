@@ -54,9 +54,13 @@ type Config struct {
 	// SMTP is where email goes; an empty Addr sends no email (webhooks
 	// still go).
 	SMTP SMTPConfig
-	// WebhookSecret signs units' webhooks and derives each case's reporter
-	// key (CaseWebhookSecret). Every replica must be given the same one.
-	WebhookSecret []byte
+	// WebhookSecret derives each case's reporter key (CaseWebhookSecret);
+	// UnitWebhookSecret signs the units' webhooks (WebhookSecret when
+	// empty). Every replica must be given the same ones. They are apart so
+	// that an operator who sets or rotates the units' secret does not void
+	// the secrets citizens were given in their receipts.
+	WebhookSecret     []byte
+	UnitWebhookSecret []byte
 	// AllowPrivate lets webhooks reach loopback, private and link-local
 	// addresses: tests, and operators whose units sit on an intranet.
 	AllowPrivate bool
@@ -102,6 +106,9 @@ func New(ctx context.Context, js jetstream.JetStream, store Store, cfg Config) (
 	}
 	if len(cfg.WebhookSecret) == 0 {
 		return nil, errors.New("notify: a webhook secret is required")
+	}
+	if len(cfg.UnitWebhookSecret) == 0 {
+		cfg.UnitWebhookSecret = cfg.WebhookSecret
 	}
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = DefaultAttempts
@@ -401,7 +408,7 @@ func (w *Worker) plan(ctx context.Context, env domain.Envelope) ([]send, error) 
 		sends = append(sends, w.emailSend(ToUnit, unit.Email, env, unitMessage(ch)))
 	}
 	if unit.WebhookURL != "" {
-		sends = append(sends, w.hookSend(ToUnit, unit.WebhookURL, w.cfg.WebhookSecret, env, after, esc.Overdue))
+		sends = append(sends, w.hookSend(ToUnit, unit.WebhookURL, w.cfg.UnitWebhookSecret, env, after, esc.Overdue))
 	}
 	return sends, nil
 }

@@ -76,7 +76,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-const unitOfLaoCai = "ubnd.lao-cai" // where water pollution in Phường Lào Cai goes
+const (
+	unitOfLaoCai = "ubnd.lao-cai" // where water pollution in Phường Lào Cai goes
+	unitSecret   = "the units' webhook secret"
+)
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
@@ -89,7 +92,7 @@ func newWorld(t *testing.T) *world {
 	w.smtp = startSMTP(t, w.inbox)
 	w.hooks = startHooks(t, w.inbox, func(path string, p notify.Payload) []byte {
 		if strings.HasPrefix(path, "/unit/") {
-			return w.secret
+			return []byte(unitSecret)
 		}
 		return []byte(notify.CaseWebhookSecret(w.secret, p.CaseID))
 	})
@@ -130,15 +133,16 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) config() notify.Config {
 	return notify.Config{
-		Geo:           w.geo,
-		SMTP:          notify.SMTPConfig{Addr: w.smtp.Addr(), From: "Phản ánh Lào Cai <noreply@phananh.test>"},
-		WebhookSecret: w.secret,
-		AllowPrivate:  true, // the receivers listen on loopback
-		Attempts:      3,
-		BackOff:       []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
-		AckWait:       time.Second,
-		SendTimeout:   5 * time.Second,
-		Log:           slog.New(slog.NewTextHandler(w.logs, nil)),
+		Geo:               w.geo,
+		SMTP:              notify.SMTPConfig{Addr: w.smtp.Addr(), From: "Phản ánh Lào Cai <noreply@phananh.test>"},
+		WebhookSecret:     w.secret,
+		UnitWebhookSecret: []byte(unitSecret),
+		AllowPrivate:      true, // the receivers listen on loopback
+		Attempts:          3,
+		BackOff:           []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
+		AckWait:           time.Second,
+		SendTimeout:       5 * time.Second,
+		Log:               slog.New(slog.NewTextHandler(w.logs, nil)),
 	}
 }
 
