@@ -26,11 +26,16 @@
 //     webhook's X-Phananh-Event-Id header. A receiver that remembers them
 //     drops the duplicate.
 //
+// The same holds if a replica stalls mid-send for longer than the
+// consumer's AckWait (the worker extends it before each send): another
+// replica may get the event and send before the record exists.
+//
 // # Retries and dead letters
 //
 // A failed send leaves the event unacknowledged with a delay that grows
 // with each delivery (Config.BackOff); sends already recorded are not
-// repeated. After Config.Attempts deliveries, or at once when retrying
+// repeated. Attempts count deliveries of the event, so a redelivery after
+// a crash or an unreachable bucket uses one too. After Config.Attempts deliveries, or at once when retrying
 // cannot help (a webhook host that resolves to a private address), the
 // send is recorded in the NOTIFY_DEAD stream (event id, channel, recipient
 // kind, destination host, attempts, last error: no personal data) and the

@@ -34,6 +34,12 @@ const (
 	ToUnit         = "unit"
 )
 
+// maxAckPending bounds the events out at once, those waiting for a retry
+// included: a receiver that is down for the whole retry schedule holds
+// one slot per event it should get. A province makes tens of status
+// changes an hour, so this is days of an outage before new events wait.
+const maxAckPending = 4096
+
 // Defaults, for production: a receiver that is down is tried for about
 // two hours before the send is dead-lettered.
 var (
@@ -164,7 +170,7 @@ func New(ctx context.Context, js jetstream.JetStream, store Store, cfg Config) (
 	w.consumer, err = js.CreateOrUpdateConsumer(ctx, eventstore.StreamName, jetstream.ConsumerConfig{
 		Durable: Consumer, Description: "phananh notifications, shared by the replicas",
 		DeliverPolicy: jetstream.DeliverNewPolicy, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: cfg.AckWait, MaxDeliver: -1, MaxAckPending: 256,
+		AckWait: cfg.AckWait, MaxDeliver: -1, MaxAckPending: maxAckPending,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: consumer: %w", err)
