@@ -77,6 +77,9 @@ type Config struct {
 	WebhookAllowPrivate, WebhookAllowHTTP          bool
 	NotifyAttempts                                 int
 	NotifyBackOff                                  []time.Duration
+	// NotifyAckWait is how long a replica may hold an event's notifications
+	// before another replica takes them over (0: a minute).
+	NotifyAckWait time.Duration
 }
 
 // Snapshot defaults: a start-up replays at most this much of the log.
@@ -215,7 +218,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	notifier, err := notify.New(ctx, js, a.Store, notify.Config{Geo: rules.Geo,
 		SMTP:          notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword},
 		WebhookSecret: webhookSecret, UnitWebhookSecret: []byte(cfg.WebhookSecret), AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
-		BackOff: cfg.NotifyBackOff, Replicas: cfg.Replicas, Log: a.log})
+		BackOff: cfg.NotifyBackOff, AckWait: cfg.NotifyAckWait, Replicas: cfg.Replicas, Log: a.log})
 	if err != nil {
 		return nil, err
 	}

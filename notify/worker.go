@@ -73,7 +73,8 @@ type Config struct {
 	// Attempts is how many deliveries a failing send gets before it is
 	// dead-lettered; BackOff the delay after each failed one (the last
 	// repeats). AckWait is how long a replica may hold an event before
-	// another gets it; SendTimeout bounds one send.
+	// another gets it (default a minute); SendTimeout bounds one send
+	// (default 15 s or half of AckWait, whichever is shorter).
 	Attempts    int
 	BackOff     []time.Duration
 	AckWait     time.Duration
@@ -122,11 +123,16 @@ func New(ctx context.Context, js jetstream.JetStream, store Store, cfg Config) (
 	if len(cfg.BackOff) == 0 {
 		cfg.BackOff = DefaultBackOff
 	}
-	if cfg.SendTimeout <= 0 {
-		cfg.SendTimeout = 15 * time.Second
-	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = time.Minute
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = min(15*time.Second, cfg.AckWait/2)
+	}
+	if cfg.SendTimeout >= cfg.AckWait {
+		// The worker extends its hold before each send; a send longer than
+		// the hold would let another replica send it too.
+		return nil, fmt.Errorf("notify: a send timeout of %s needs an ack wait above it, not %s", cfg.SendTimeout, cfg.AckWait)
 	}
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1

@@ -140,8 +140,8 @@ func (w *world) config() notify.Config {
 		AllowPrivate:      true, // the receivers listen on loopback
 		Attempts:          3,
 		BackOff:           []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
-		AckWait:           time.Second,
-		SendTimeout:       5 * time.Second,
+		AckWait:           2 * time.Second,
+		SendTimeout:       time.Second,
 		Log:               slog.New(slog.NewTextHandler(w.logs, nil)),
 	}
 }

@@ -126,6 +126,11 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("PHANANH_WEBHOOK_ALLOW_HTTP: %w", err)
 	}
 	fs.BoolVar(&cfg.WebhookAllowHTTP, "webhook-allow-http", allowHTTP, "let reporters subscribe plain http webhooks, for tests (PHANANH_WEBHOOK_ALLOW_HTTP)")
+	ackWait, err := time.ParseDuration(env("PHANANH_NOTIFY_ACK_WAIT", "1m"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_NOTIFY_ACK_WAIT: %w", err)
+	}
+	fs.DurationVar(&cfg.NotifyAckWait, "notify-ack-wait", ackWait, "how long a replica may hold an event's notifications before another takes them over, e.g. after a crash (PHANANH_NOTIFY_ACK_WAIT)")
 	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
