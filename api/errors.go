@@ -77,6 +77,8 @@ var viMessages = map[domain.Code]string{
 	domain.ENOTFOUND:           "Không tìm thấy phản ánh với mã và mã tra cứu này.",
 	domain.EFORBIDDEN:          "Bạn không có quyền thực hiện thao tác này.",
 	domain.EUnavailable:        "Hệ thống đang cập nhật dữ liệu. Vui lòng thử lại sau giây lát.",
+	domain.EInvalidLanguage:    "Ngôn ngữ không hợp lệ: chọn \"vi\" (tiếng Việt) hoặc \"en\" (tiếng Anh).",
+	domain.EInvalidWebhook:     "Địa chỉ webhook không hợp lệ: cần một địa chỉ https đầy đủ, không quá 2048 ký tự; phản ánh ẩn danh không đăng ký được webhook.",
 	domain.EINTERNAL:           "Đã có lỗi phía hệ thống. Vui lòng thử lại sau.",
 	codeBodyTooLarge:           "Dữ liệu gửi lên quá lớn.",
 	codeUnsupportedMedia:       "Định dạng dữ liệu không được hỗ trợ.",
@@ -106,7 +108,7 @@ var viFields = map[string]string{
 	"file": "tệp đính kèm", "reason": "lý do", "note": "ghi chú", "text": "nội dung", "summary": "kết quả giải quyết",
 	"assignee": "người được giao", "to": "đơn vị nhận", "days": "số ngày", "decision": "số quyết định",
 	"place": "địa điểm", "at": "thời gian", "minutes": "biên bản", "rating": "mức hài lòng",
-	"after": "after", "code": "mã tra cứu",
+	"after": "after", "code": "mã tra cứu", "language": "ngôn ngữ", "webhook_url": "địa chỉ webhook",
 }
 
 // apiError is the one error shape of the API.

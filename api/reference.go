@@ -37,7 +37,22 @@ func (s *server) listCommunes(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.svc.Rules().Geo.Communes)
 }
 
+// publicUnit is a unit as the reference list shows it: not where its
+// notifications go (a webhook URL may hold a token or name an intranet host).
+type publicUnit struct {
+	Code    string          `json:"code"`
+	Name    string          `json:"name"`
+	NameEn  string          `json:"name_en,omitempty"`
+	Type    domain.UnitType `json:"type"`
+	Commune string          `json:"commune,omitempty"`
+}
+
 func (s *server) listUnits(c echo.Context) error {
 	cacheable(c)
-	return c.JSON(http.StatusOK, s.svc.Rules().Geo.Units)
+	units := s.svc.Rules().Geo.Units
+	out := make([]publicUnit, len(units))
+	for i, u := range units {
+		out[i] = publicUnit{Code: u.Code, Name: u.Name, NameEn: u.NameEn, Type: u.Type, Commune: u.Commune}
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -25,6 +25,8 @@ type reportRequest struct {
 	OccurredAt  string           `json:"occurred_at"`
 	Reporter    *domain.Reporter `json:"reporter"`
 	Anonymous   bool             `json:"anonymous"`
+	Language    string           `json:"language"`    // vi | en; default from Accept-Language
+	WebhookURL  string           `json:"webhook_url"` // status changes are POSTed here, signed
 }
 
 type locationJSON struct {
@@ -41,6 +43,8 @@ type receiptJSON struct {
 	Unit         string        `json:"unit"`
 	Deadline     time.Time     `json:"deadline"`
 	Seq          uint64        `json:"seq"`
+	// WebhookSecret verifies the X-Phananh-Signature of the report's webhooks.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
 
 // submitReport: POST /api/v1/reports → 201 new case, 200 the same report again.
@@ -57,6 +61,11 @@ func (s *server) submitReport(c echo.Context) error {
 		Location:    domain.Location(req.Location),
 		Anonymous:   req.Anonymous,
 		Reporter:    req.Reporter,
+		Language:    req.Language,
+		WebhookURL:  req.WebhookURL,
+	}
+	if cmd.Language == "" {
+		cmd.Language = language(c.Request())
 	}
 	if req.ID != "" {
 		id, err := uuid.Parse(req.ID)
@@ -82,7 +91,7 @@ func (s *server) submitReport(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/reports/"+r.ID.String())
 	}
 	return c.JSON(status, receiptJSON{ID: r.ID, TrackingCode: r.TrackingCode, Status: r.Status,
-		Unit: r.Unit, Deadline: r.Deadline, Seq: r.Seq})
+		Unit: r.Unit, Deadline: r.Deadline, Seq: r.Seq, WebhookSecret: r.WebhookSecret})
 }
 
 // citizenCase is the citizen's view of a case: no reporter identity, no

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -27,6 +28,7 @@ import (
 	"phananh/escalation"
 	"phananh/eventstore"
 	"phananh/metrics"
+	"phananh/notify"
 	"phananh/open311"
 	"phananh/projections"
 	"phananh/staff"
@@ -62,6 +64,22 @@ type Config struct {
 	SnapshotEvery    int
 	SnapshotInterval time.Duration
 	NoSnapshots      bool
+
+	// Notifications (package notify). Without SMTPAddr no email is sent;
+	// webhooks still are. WebhookSecret signs the units' webhooks; empty
+	// means the "webhooks" entry of the PHANANH_SECRETS bucket, from which
+	// each reporter's key is derived in any case. WebhookAllowPrivate lets webhooks reach
+	// loopback and private addresses; WebhookAllowHTTP lets reporters
+	// subscribe plain http ones (both for tests and closed networks).
+	// NotifyAttempts and NotifyBackOff override the retry schedule.
+	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
+	WebhookSecret                                  string
+	WebhookAllowPrivate, WebhookAllowHTTP          bool
+	NotifyAttempts                                 int
+	NotifyBackOff                                  []time.Duration
+	// NotifyAckWait is how long a replica may hold an event's notifications
+	// before another replica takes them over (0: a minute).
+	NotifyAckWait time.Duration
 }
 
 // Snapshot defaults: a start-up replays at most this much of the log.
@@ -150,6 +168,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	webhookSecret, err := a.Store.Secret(ctx, "webhooks")
+	if err != nil {
+		return nil, err
+	}
+	rules.HTTPWebhooks = cfg.WebhookAllowHTTP
 	staffOpts := []staff.Option{staff.WithLogger(a.log)}
 	if cfg.PasswordCost != 0 {
 		staffOpts = append(staffOpts, staff.WithCost(cfg.PasswordCost))
@@ -179,7 +202,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.Metrics = metrics.New(a.Store, a.Runner, a.log)
 	a.Service, err = cases.New(cases.Deps{Store: a.Metrics.CountAppends(a.Store), Vault: a.Store, Files: a.Store, Waiter: a.Runner,
-		View: view, Queues: queues, Dashboard: dashboard, History: a.Store, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log})
+		View: view, Queues: queues, Dashboard: dashboard, History: a.Store, Staff: a.Users, Rules: rules, Secret: secret, Log: a.log,
+		WebhookSecret: func(id uuid.UUID) string { return notify.CaseWebhookSecret(webhookSecret, id) }})
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +212,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	worker, err := escalation.New(ctx, js, a.Service, view, escalation.Config{Grace: cfg.OverdueGrace,
 		Interval: cfg.OverdueInterval, Replicas: cfg.Replicas, Log: a.log})
+	if err != nil {
+		return nil, err
+	}
+	notifier, err := notify.New(ctx, js, a.Store, notify.Config{Geo: rules.Geo,
+		SMTP:          notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword},
+		WebhookSecret: webhookSecret, UnitWebhookSecret: []byte(cfg.WebhookSecret), AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
+		BackOff: cfg.NotifyBackOff, AckWait: cfg.NotifyAckWait, Replicas: cfg.Replicas, Log: a.log})
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +235,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			// refuses it, so no wrong escalation is recorded.
 			if err := worker.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 				a.log.Error("overdue escalation stopped", "err", err)
+			}
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := notifier.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("notifications stopped", "err", err)
 			}
 		}()
 		if err := a.Runner.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {

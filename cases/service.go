@@ -65,6 +65,11 @@ type Deps struct {
 	Now   func() time.Time
 	NewID func() uuid.UUID
 
+	// WebhookSecret, optional, gives the secret that signs a case's
+	// webhooks to its reporter (notify.CaseWebhookSecret); the receipt of a
+	// report that subscribed a webhook carries it.
+	WebhookSecret func(caseID uuid.UUID) string
+
 	// Dashboard feeds the dashboards; it is optional: without it they
 	// answer unavailable.
 	Dashboard *projections.Dashboard

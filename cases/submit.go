@@ -25,6 +25,9 @@ type Receipt struct {
 	Unit         string
 	Deadline     time.Time
 	Seq          uint64
+	// WebhookSecret signs the webhooks the report subscribed; empty when
+	// it subscribed none.
+	WebhookSecret string
 }
 
 // Submit files a citizen's report. The report id may come from the client
@@ -93,7 +96,15 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 	}
 	rep := events[0].(domain.Reported)
 	return Receipt{ID: cmd.ID, TrackingCode: s.TrackingCode(cmd.ID), Status: domain.StatusReceived,
-		Unit: rep.Unit, Deadline: rep.Deadline, Seq: seq}, true, nil
+		Unit: rep.Unit, Deadline: rep.Deadline, Seq: seq, WebhookSecret: s.webhookSecret(cmd)}, true, nil
+}
+
+// webhookSecret is the receipt's webhook secret for a validated submission.
+func (s *Service) webhookSecret(cmd domain.SubmitReport) string {
+	if s.d.WebhookSecret == nil || cmd.Reporter == nil || cmd.Reporter.WebhookURL == "" {
+		return ""
+	}
+	return s.d.WebhookSecret(cmd.ID)
 }
 
 var errNoCase = errors.New("no such case")
@@ -117,7 +128,7 @@ func (s *Service) existing(ctx context.Context, cmd domain.SubmitReport) (Receip
 		return Receipt{}, fmt.Errorf("cases: wait for %s: %w", cmd.ID, err)
 	}
 	return Receipt{ID: c.ID, TrackingCode: s.TrackingCode(c.ID), Status: c.Status,
-		Unit: c.Unit, Deadline: c.Deadline, Seq: version}, nil
+		Unit: c.Unit, Deadline: c.Deadline, Seq: version, WebhookSecret: s.webhookSecret(cmd)}, nil
 }
 
 // discardKey erases a key sealed for a report that was not stored, so no

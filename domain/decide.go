@@ -13,6 +13,9 @@ import (
 type Rules struct {
 	Geo    *Geography
 	Policy *Policy
+	// HTTPWebhooks lets a reporter subscribe a plain http webhook; only
+	// tests and closed networks should set it.
+	HTTPWebhooks bool
 }
 
 // Command is a request to change a case. Every command is decided by

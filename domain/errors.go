@@ -36,6 +36,8 @@ const (
 	EInvalidFileType    Code = "invalid_file_type"
 	EFileTooLarge       Code = "file_too_large"
 	EUnavailable        Code = "unavailable" // not ready yet; retry later
+	EInvalidLanguage    Code = "invalid_language"
+	EInvalidWebhook     Code = "invalid_webhook"
 )
 
 // Error is a business error: a code for machines, a field when one input is

@@ -47,6 +47,9 @@ type Reported struct {
 	// KindNote explains a kind chosen for the reporter, e.g. an anonymous
 	// denunciation taken as information (Law on Denunciations 2018, Art. 25).
 	KindNote string `json:"kind_note,omitempty"`
+	// Language is the language the reporter is answered in: "vi", "en", or
+	// empty (older events, or none asked) for Vietnamese. See Lang.
+	Language string `json:"language,omitempty"`
 }
 
 // Accepted records the formal decision to handle a case (thụ lý).

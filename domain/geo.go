@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/mail"
 	"strings"
 )
 
@@ -37,6 +38,10 @@ type Unit struct {
 	NameEn  string   `json:"name_en,omitempty"`
 	Type    UnitType `json:"type"`
 	Commune string   `json:"commune,omitempty"` // for commune bodies
+	// Email and WebhookURL, both optional, are where the unit is told of
+	// status changes of the cases it handles (package notify).
+	Email      string `json:"email,omitempty"`
+	WebhookURL string `json:"webhook_url,omitempty"`
 }
 
 // Geography is the operator's data about the province: its communes and
@@ -124,6 +129,18 @@ func (g *Geography) index() error {
 		if u.Commune != "" {
 			if _, ok := g.communes[u.Commune]; !ok {
 				return fmt.Errorf("geography: unit %s: unknown commune %s", u.Code, u.Commune)
+			}
+		}
+		if u.Email != "" {
+			if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
+				return fmt.Errorf("geography: unit %s: %q is not an email address", u.Code, u.Email)
+			}
+		}
+		if u.WebhookURL != "" {
+			// The operator's own file: http is allowed (an intranet endpoint);
+			// the sender still refuses private addresses unless told otherwise.
+			if _, err := CheckWebhookURL("webhook_url", u.WebhookURL, true); err != nil {
+				return fmt.Errorf("geography: unit %s: %w", u.Code, err)
 			}
 		}
 		if _, dup := g.units[u.Code]; dup {

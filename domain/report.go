@@ -15,6 +15,9 @@ type Reporter struct {
 	Name  string `json:"name"`
 	Phone string `json:"phone,omitempty"`
 	Email string `json:"email,omitempty"`
+	// WebhookURL receives the case's status changes. It is sealed with the
+	// identity (see SubmitReport.WebhookURL), never sent back.
+	WebhookURL string `json:"webhook_url,omitempty"`
 }
 
 // SubmitReport is a citizen's report. The application seals Reporter into
@@ -30,6 +33,16 @@ type SubmitReport struct {
 	OccurredAt  *time.Time
 	Anonymous   bool
 	Reporter    *Reporter
+	// Language is "vi" (the default when empty) or "en": the language of
+	// the notifications the reporter receives. It is recorded in Reported
+	// in plain: it says nothing about who the reporter is.
+	Language string
+	// WebhookURL subscribes an address to the case's status changes. It is
+	// moved into Reporter and so sealed with the identity: an address the
+	// reporter controls can point at them (a home server, a token in the
+	// path), and erasing the reporter must erase it too. So an anonymous
+	// report cannot subscribe one.
+	WebhookURL string
 
 	Sealed *SealedReporter
 	Digest string
@@ -85,6 +98,22 @@ func (s SubmitReport) Validate(now time.Time, r Rules) (SubmitReport, error) {
 			return s, FieldErrorf(EInvalidTime, "occurred_at", "occurred_at is before the year 2000")
 		}
 	}
+	switch s.Language = strings.ToLower(strings.TrimSpace(s.Language)); s.Language {
+	case "", LangVietnamese, LangEnglish:
+	default:
+		return s, FieldErrorf(EInvalidLanguage, "language", "language is %q or %q", LangVietnamese, LangEnglish)
+	}
+	if s.WebhookURL != "" && s.Anonymous {
+		return s, FieldErrorf(EInvalidWebhook, "webhook_url", "an anonymous report cannot subscribe a webhook: its address could identify you and could not be erased")
+	}
+	if s.WebhookURL != "" && s.Reporter != nil {
+		if s.Reporter.WebhookURL != "" && s.Reporter.WebhookURL != s.WebhookURL {
+			return s, FieldErrorf(EInvalidWebhook, "webhook_url", "give the webhook URL once")
+		}
+		rep := *s.Reporter
+		rep.WebhookURL, s.WebhookURL = s.WebhookURL, ""
+		s.Reporter = &rep
+	}
 	if s.Anonymous && s.Reporter != nil {
 		return s, FieldErrorf(EInvalidReporter, "reporter", "an anonymous report carries no reporter")
 	}
@@ -92,7 +121,7 @@ func (s SubmitReport) Validate(now time.Time, r Rules) (SubmitReport, error) {
 		if s.Reporter == nil {
 			return s, FieldErrorf(ERequired, "reporter", "give your name and a phone number or email, or report anonymously")
 		}
-		rep, err := s.Reporter.validate()
+		rep, err := s.Reporter.validate(r.HTTPWebhooks)
 		if err != nil {
 			return s, err
 		}
@@ -101,7 +130,7 @@ func (s SubmitReport) Validate(now time.Time, r Rules) (SubmitReport, error) {
 	return s, nil
 }
 
-func (r Reporter) validate() (Reporter, error) {
+func (r Reporter) validate(httpWebhooks bool) (Reporter, error) {
 	var err error
 	if r.Name, err = checkText("reporter.name", r.Name, true, MaxName); err != nil {
 		return r, err
@@ -111,6 +140,11 @@ func (r Reporter) validate() (Reporter, error) {
 	}
 	if r.Email, err = checkText("reporter.email", r.Email, false, MaxEmail); err != nil {
 		return r, err
+	}
+	if r.WebhookURL != "" {
+		if r.WebhookURL, err = CheckWebhookURL("webhook_url", r.WebhookURL, httpWebhooks); err != nil {
+			return r, err
+		}
 	}
 	if r.Phone == "" && r.Email == "" {
 		return r, FieldErrorf(ERequired, "reporter.phone", "give a phone number or an email so the authority can answer you")
@@ -180,5 +214,6 @@ func (s SubmitReport) decide(_ Case, now time.Time, r Rules) ([]Event, error) {
 		Deadline:    due,
 		Digest:      s.Digest,
 		KindNote:    note,
+		Language:    s.Language,
 	}}, nil
 }

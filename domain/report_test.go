@@ -76,6 +76,20 @@ func TestSubmitReportRefusesBadInput(t *testing.T) {
 		{"phone with letters", func(r *domain.SubmitReport) { *r = validNamedReport(); r.Reporter.Phone = "0912-ABC-678" }, domain.EInvalidReporter, "reporter.phone"},
 		{"phone with 7 digits", func(r *domain.SubmitReport) { *r = validNamedReport(); r.Reporter.Phone = "123 4567" }, domain.EInvalidReporter, "reporter.phone"},
 		{"phone with 16 digits", func(r *domain.SubmitReport) { *r = validNamedReport(); r.Reporter.Phone = "1234567890123456" }, domain.EInvalidReporter, "reporter.phone"},
+		{"a language we do not answer in", func(r *domain.SubmitReport) { r.Language = "fr" }, domain.EInvalidLanguage, "language"},
+		{"a webhook on an anonymous report", func(r *domain.SubmitReport) { r.WebhookURL = "https://app.example.vn/hook" }, domain.EInvalidWebhook, "webhook_url"},
+		{"a plain http webhook", func(r *domain.SubmitReport) { *r = validNamedReport(); r.WebhookURL = "http://app.example.vn/hook" }, domain.EInvalidWebhook, "webhook_url"},
+		{"a relative webhook", func(r *domain.SubmitReport) { *r = validNamedReport(); r.WebhookURL = "/hook" }, domain.EInvalidWebhook, "webhook_url"},
+		{"a webhook without a host", func(r *domain.SubmitReport) { *r = validNamedReport(); r.WebhookURL = "https:///hook" }, domain.EInvalidWebhook, "webhook_url"},
+		{"a webhook with a password", func(r *domain.SubmitReport) {
+			*r = validNamedReport()
+			r.WebhookURL = "https://u:p@app.example.vn/hook"
+		}, domain.EInvalidWebhook, "webhook_url"},
+		{"a javascript webhook", func(r *domain.SubmitReport) { *r = validNamedReport(); r.WebhookURL = "javascript:alert(1)" }, domain.EInvalidWebhook, "webhook_url"},
+		{"a webhook too long", func(r *domain.SubmitReport) {
+			*r = validNamedReport()
+			r.WebhookURL = "https://app.example.vn/" + strings.Repeat("a", domain.MaxWebhookURL)
+		}, domain.EInvalidWebhook, "webhook_url"},
 		{"phone longer than a phone", func(r *domain.SubmitReport) {
 			*r = validNamedReport()
 			r.Reporter.Phone = strings.Repeat("1", domain.MaxPhone+1)
@@ -114,6 +128,12 @@ func TestSubmitReportAcceptsEdgeCases(t *testing.T) {
 		{"named with a phone only", func(r *domain.SubmitReport) { *r = validNamedReport(); r.Reporter.Email = "" }},
 		{"named with an email only", func(r *domain.SubmitReport) { *r = validNamedReport(); r.Reporter.Phone = "" }},
 		{"named with a phone in brackets and dots", func(r *domain.SubmitReport) { *r = validNamedReport(); r.Reporter.Phone = "(0214) 3.840.123" }},
+		{"answered in English", func(r *domain.SubmitReport) { r.Language = "en" }},
+		{"answered in Vietnamese, written in capitals", func(r *domain.SubmitReport) { r.Language = "VI" }},
+		{"named with an https webhook", func(r *domain.SubmitReport) {
+			*r = validNamedReport()
+			r.WebhookURL = "https://app.example.vn/hook?t=1"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,5 +343,36 @@ func TestSubmitReportFromARemoteCommune(t *testing.T) {
 	}
 	if got, want := accepted[0].(domain.Accepted).Deadline, endOfDay(2026, 4, 18); !got.Equal(want) {
 		t.Fatalf("deadline = %v, want %v (45 days for a remote commune)", got, want)
+	}
+}
+
+func TestSubmitReportRecordsLanguageAndSealsTheWebhook(t *testing.T) {
+	r := validNamedReport()
+	r.Language, r.WebhookURL = "en", "https://app.example.vn/hook"
+	valid, err := r.Validate(now, defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The webhook moves into the identity that the application seals.
+	if valid.WebhookURL != "" || valid.Reporter.WebhookURL != "https://app.example.vn/hook" {
+		t.Errorf("webhook %q, reporter's %q: want it in the reporter only", valid.WebhookURL, valid.Reporter.WebhookURL)
+	}
+	events, err := domain.Decide(domain.Case{}, valid, now, defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := events[0].(domain.Reported)
+	if rep.Language != "en" || rep.Lang() != "en" {
+		t.Errorf("language %q (%q), want en", rep.Language, rep.Lang())
+	}
+	if got := (domain.Reported{}).Lang(); got != "vi" {
+		t.Errorf("a report without a language is answered in %q, want vi", got)
+	}
+	// An http webhook passes only where the rules allow it (tests, closed networks).
+	r.WebhookURL = "http://127.0.0.1:8080/hook"
+	withHTTP := defaults
+	withHTTP.HTTPWebhooks = true
+	if _, err := r.Validate(now, withHTTP); err != nil {
+		t.Errorf("http webhook with HTTPWebhooks: %v", err)
 	}
 }

@@ -380,7 +380,7 @@ func (d *Dashboard) trackOpen(before, after domain.Case) {
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version; a changed Apply is for the
 // reviewer to catch.
-const DashboardSnapshotVersion = 2
+const DashboardSnapshotVersion = 3 // 3: domain.Unit gained email and webhook_url (notify)
 
 // NewDashboard returns an empty dashboard. The geography gives the types
 // of units (for the coordination figures) and the names of communes; nil

@@ -118,6 +118,25 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("PHANANH_SNAPSHOT_INTERVAL: %w", err)
 	}
 	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", snapInterval, "also snapshot at least this often when events arrive (PHANANH_SNAPSHOT_INTERVAL)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", env("PHANANH_SMTP_ADDR", ""), "SMTP server (host:port) for email notifications; empty: no email, webhooks still sent (PHANANH_SMTP_ADDR; auth from PHANANH_SMTP_USERNAME and PHANANH_SMTP_PASSWORD)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", env("PHANANH_SMTP_FROM", "Phản ánh <phananh@localhost>"), "sender of email notifications (PHANANH_SMTP_FROM)")
+	cfg.SMTPUsername, cfg.SMTPPassword = env("PHANANH_SMTP_USERNAME", ""), env("PHANANH_SMTP_PASSWORD", "")
+	cfg.WebhookSecret = env("PHANANH_WEBHOOK_SECRET", "") // a secret stays out of argv
+	allowPrivate, err := strconv.ParseBool(env("PHANANH_WEBHOOK_ALLOW_PRIVATE", "false"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_WEBHOOK_ALLOW_PRIVATE: %w", err)
+	}
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", allowPrivate, "let webhooks reach loopback, private and link-local addresses (PHANANH_WEBHOOK_ALLOW_PRIVATE)")
+	allowHTTP, err := strconv.ParseBool(env("PHANANH_WEBHOOK_ALLOW_HTTP", "false"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_WEBHOOK_ALLOW_HTTP: %w", err)
+	}
+	fs.BoolVar(&cfg.WebhookAllowHTTP, "webhook-allow-http", allowHTTP, "let reporters subscribe plain http webhooks, for tests (PHANANH_WEBHOOK_ALLOW_HTTP)")
+	ackWait, err := time.ParseDuration(env("PHANANH_NOTIFY_ACK_WAIT", "1m"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_NOTIFY_ACK_WAIT: %w", err)
+	}
+	fs.DurationVar(&cfg.NotifyAckWait, "notify-ack-wait", ackWait, "how long a replica may hold an event's notifications before another takes them over, e.g. after a crash (PHANANH_NOTIFY_ACK_WAIT)")
 	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
