@@ -59,17 +59,17 @@ func errRateLimited() error {
 	return &domain.Error{Code: codeRateLimited, Message: "too many requests from this address; wait before trying again"}
 }
 
-// RetryAfter sets the Retry-After header to wait, in whole seconds (at least one).
-func RetryAfter(c echo.Context, wait time.Duration) {
+// retryAfter sets the Retry-After header to wait, in whole seconds (at least one).
+func retryAfter(c echo.Context, wait time.Duration) {
 	c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 }
 
-// Allow takes a token for the client of c from l; a refused request gets
-// Retry-After. Open311 uses it too, answering in its own shape.
-func Allow(c echo.Context, l *ratelimit.Limiter) bool {
+// allow takes a token for the client of c from l; a refused request gets
+// Retry-After.
+func allow(c echo.Context, l *ratelimit.Limiter) bool {
 	wait, ok := l.Allow(ClientKey(c), time.Now())
 	if !ok {
-		RetryAfter(c, wait)
+		retryAfter(c, wait)
 	}
 	return ok
 }
@@ -82,7 +82,7 @@ func limit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			if !Allow(c, l) {
+			if !allow(c, l) {
 				return errRateLimited()
 			}
 			return next(c)

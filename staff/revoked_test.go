@@ -64,3 +64,24 @@ func TestRevokedTokenIsRefusedOnEveryReplica(t *testing.T) {
 		t.Errorf("bucket TTL = %s, want at least the token lifetime 1h", status.TTL())
 	}
 }
+
+// Logging out revokes one token; another login of the same person in the
+// same second must not share it.
+func TestTokensOfTwoLoginsDiffer(t *testing.T) {
+	tokens, err := staff.NewTokens([]byte("0123456789abcdef0123456789abcdef"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := staff.User{Name: "an.nguyen", Role: "officer", Unit: "ubnd.lao-cai"}
+	at := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
+	a, _ := tokens.Issue(u, at)
+	b, _ := tokens.Issue(u, at)
+	if a == b {
+		t.Fatal("two logins at the same instant got the same token")
+	}
+	for _, tok := range []string{a, b} {
+		if _, err := tokens.Verify(tok, at); err != nil {
+			t.Errorf("Verify: %v", err)
+		}
+	}
+}
