@@ -583,3 +583,16 @@ func TestLogoutRevokesTokenOnEveryReplica(t *testing.T) {
 		t.Errorf("logging out one session ended another: %d", got)
 	}
 }
+
+// TestHSTSOnlyWhenConfigured: Strict-Transport-Security is for a
+// deployment behind TLS, and only on requests that came over it.
+func TestHSTSOnlyWhenConfigured(t *testing.T) {
+	a := startAppWith(t, t.TempDir(), func(cfg *app.Config) { cfg.HSTSMaxAge = 365 * 24 * time.Hour })
+	if h := do(t, a, http.MethodGet, "/healthz", "", nil).Header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("plain HTTP request: HSTS %q", h)
+	}
+	h := do(t, a, http.MethodGet, "/healthz", "", nil, "X-Forwarded-Proto", "https").Header.Get("Strict-Transport-Security")
+	if !strings.Contains(h, "max-age=31536000") {
+		t.Errorf("request through a TLS proxy: HSTS %q, want max-age=31536000", h)
+	}
+}
