@@ -84,7 +84,7 @@ func (s *server) registerAuth(g *echo.Group) {
 	if s.cfg.Throttle == nil {
 		s.cfg.Throttle = staff.NewThrottle(staff.ThrottleConfig{})
 	}
-	g.POST("/auth/login", s.login)
+	g.POST("/auth/login", s.login, limit(s.lim.Login))
 	g.POST("/auth/logout", s.logout)
 	g.GET("/auth/me", s.me, s.requireStaff)
 }
@@ -103,7 +103,7 @@ func (s *server) login(c echo.Context) error {
 		// Too long to be anyone; keep the throttle's key bounded all the same.
 		name = name[:staff.MaxNameLen+1]
 	}
-	ip := clientKey(c)
+	ip := ClientKey(c)
 	if wait, ok := s.cfg.Throttle.Attempt(name, ip); !ok {
 		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		return &domain.Error{Code: codeRateLimited, Message: "too many failed logins; wait before trying again"}
@@ -121,14 +121,40 @@ func (s *server) login(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: expires, Role: u.Role, Unit: u.Unit})
 }
 
-// logout: POST /api/v1/auth/logout clears the session cookie. The token
-// itself stays valid until it expires (tokens are not stored anywhere); a
-// client holding it as a bearer token forgets it. Disabling the account
-// is what ends every session at once.
+// logout: POST /api/v1/auth/logout clears the session cookie and revokes
+// the token it or the Authorization header carries, on every replica: a
+// copy of the token (a stolen cookie, a script's bearer token) is refused
+// from then on. Disabling the account is what ends all of a person's
+// sessions at once.
 func (s *server) logout(c echo.Context) error {
 	c.SetCookie(sessionCookie("", time.Unix(0, 0)))
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	token, _, err := requestToken(c)
+	if err == nil && token != "" && s.cfg.Revoked != nil {
+		if claims, err := s.cfg.Tokens.Verify(token, time.Now()); err == nil {
+			if err := s.cfg.Revoked.Revoke(c.Request().Context(), token, claims.Expires); err != nil {
+				s.log.Error("logout: token not revoked", "err", err)
+				return domain.Errorf(domain.EUnavailable, "the session could not be ended; try again")
+			}
+		}
+	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// requestToken returns the token of a request, from Authorization: Bearer
+// or else the session cookie, and whether the cookie carried it.
+func requestToken(c echo.Context) (token string, viaCookie bool, err error) {
+	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+		scheme, value, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return "", false, errUnauthenticated()
+		}
+		return strings.TrimSpace(value), false, nil
+	}
+	if ck, err := c.Cookie(SessionCookie); err == nil {
+		return ck.Value, true, nil
+	}
+	return "", false, nil
 }
 
 // me: GET /api/v1/auth/me → who the token says the caller is.
@@ -162,6 +188,8 @@ func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return &domain.Error{Code: codeCSRF, Message: "a request authenticated by the session cookie must send " + CSRFHeader + ": " + CSRFValue}
 		}
 		c.Set(actorKey, actor)
+		// What a staff member sees is theirs alone; a handler may say more (a download).
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return next(c)
 	}
 }
@@ -177,22 +205,16 @@ func (s *server) authenticate(c echo.Context) (domain.Actor, bool, error) {
 	if s.cfg.Users == nil || s.cfg.Tokens == nil {
 		return domain.Actor{}, false, errUnauthenticated() // no accounts configured: nobody is staff
 	}
-	token, viaCookie := "", false
-	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
-		scheme, value, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return domain.Actor{}, false, errUnauthenticated()
-		}
-		token = strings.TrimSpace(value)
-	} else if ck, err := c.Cookie(SessionCookie); err == nil {
-		token, viaCookie = ck.Value, true
-	}
-	if token == "" {
+	token, viaCookie, err := requestToken(c)
+	if err != nil || token == "" {
 		return domain.Actor{}, false, errUnauthenticated()
 	}
 	claims, err := s.cfg.Tokens.Verify(token, time.Now())
 	if err != nil {
 		return domain.Actor{}, false, errUnauthenticated()
+	}
+	if s.cfg.Revoked != nil && s.cfg.Revoked.Revoked(token) {
+		return domain.Actor{}, false, errUnauthenticated() // logged out
 	}
 	u, ok := s.cfg.Users.Active(claims.Name)
 	if !ok || u.Role != claims.Role || u.Unit != claims.Unit {
@@ -208,12 +230,13 @@ func ActorFrom(c echo.Context) (domain.Actor, bool) {
 	return a, ok
 }
 
-// clientKey is the client's address as the throttle counts it. It uses the
+// ClientKey is the client's address as the login throttle and the rate
+// limits count it. It uses the
 // connection's address unless the server was told how to read a proxy's
-// headers (Echo's IPExtractor): X-Forwarded-For from an untrusted client
+// headers (Echo's IPExtractor, see TrustProxies): X-Forwarded-For from an untrusted client
 // would let it pick a fresh address for every guess. An IPv6 client counts
 // by its /64, which one subscriber usually holds whole.
-func clientKey(c echo.Context) string {
+func ClientKey(c echo.Context) string {
 	raw := c.Request().RemoteAddr
 	if c.Echo().IPExtractor != nil {
 		raw = c.RealIP()

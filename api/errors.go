@@ -165,6 +165,9 @@ func localise(r *http.Request, err error) (int, apiError) {
 		if label == "" {
 			label = de.Field
 		}
+		if label == "" {
+			label = "dữ liệu gửi lên" // the body as a whole, e.g. an array where an object belongs
+		}
 		if strings.Contains(tmpl, "%s") {
 			body.Message = fmt.Sprintf(tmpl, label)
 			body.Message = strings.ToUpper(body.Message[:1]) + body.Message[1:]

@@ -49,9 +49,29 @@ type receiptJSON struct {
 
 // submitReport: POST /api/v1/reports → 201 new case, 200 the same report again.
 func (s *server) submitReport(c echo.Context) error {
-	var req reportRequest
-	if err := bindJSON(c, s.cfg.MaxJSONBytes, &req); err != nil {
+	cmd, err := reportCommand(c, s.cfg.MaxJSONBytes)
+	if err != nil {
 		return err
+	}
+	r, created, err := s.svc.Submit(c.Request().Context(), cmd, c.Response().Header().Get(echo.HeaderXRequestID))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/reports/"+r.ID.String())
+	}
+	return c.JSON(status, receiptJSON{ID: r.ID, TrackingCode: r.TrackingCode, Status: r.Status,
+		Unit: r.Unit, Deadline: r.Deadline, Seq: r.Seq, WebhookSecret: r.WebhookSecret})
+}
+
+// reportCommand binds a report's JSON body into the citizen's command; the
+// service validates it (domain.SubmitReport.Validate).
+func reportCommand(c echo.Context, max int64) (domain.SubmitReport, error) {
+	var req reportRequest
+	if err := bindJSON(c, max, &req); err != nil {
+		return domain.SubmitReport{}, err
 	}
 	cmd := domain.SubmitReport{
 		Category:    domain.Category(req.Category),
@@ -70,28 +90,18 @@ func (s *server) submitReport(c echo.Context) error {
 	if req.ID != "" {
 		id, err := uuid.Parse(req.ID)
 		if err != nil || len(req.ID) != 36 {
-			return domain.FieldErrorf(domain.EInvalidID, "id", "id %q is not a UUID", req.ID)
+			return domain.SubmitReport{}, domain.FieldErrorf(domain.EInvalidID, "id", "id %q is not a UUID", req.ID)
 		}
 		cmd.ID = id
 	}
 	if req.OccurredAt != "" {
 		t, err := time.Parse(time.RFC3339, req.OccurredAt)
 		if err != nil {
-			return domain.FieldErrorf(domain.EInvalidTime, "occurred_at", "occurred_at must be an RFC 3339 time such as 2026-11-28T08:30:00+07:00")
+			return domain.SubmitReport{}, domain.FieldErrorf(domain.EInvalidTime, "occurred_at", "occurred_at must be an RFC 3339 time such as 2026-11-28T08:30:00+07:00")
 		}
 		cmd.OccurredAt = &t
 	}
-	r, created, err := s.svc.Submit(c.Request().Context(), cmd, c.Response().Header().Get(echo.HeaderXRequestID))
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-		c.Response().Header().Set(echo.HeaderLocation, "/api/v1/reports/"+r.ID.String())
-	}
-	return c.JSON(status, receiptJSON{ID: r.ID, TrackingCode: r.TrackingCode, Status: r.Status,
-		Unit: r.Unit, Deadline: r.Deadline, Seq: r.Seq, WebhookSecret: r.WebhookSecret})
+	return cmd, nil
 }
 
 // citizenCase is the citizen's view of a case: no reporter identity, no

@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,12 +37,24 @@ type Config struct {
 	Users    *staff.Directory
 	Tokens   *staff.Tokens
 	Throttle *staff.Throttle
+	// Revoked, when set, is where logout ends a token for every replica.
+	Revoked *staff.Revocations
+	// Limiters hold the per-address request rates; nil means DefaultLimits.
+	Limiters *Limiters
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
+	// none: the connection's address is the client's.
+	TrustedProxies []netip.Prefix
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security on
+	// requests that arrived over TLS (or through a proxy saying so in
+	// X-Forwarded-Proto). Only for a deployment served over HTTPS.
+	HSTSMaxAge time.Duration
 }
 
 type server struct {
 	svc *cases.Service
 	cfg Config
 	log *slog.Logger
+	lim *Limiters
 }
 
 // New returns the HTTP handler of phananh.
@@ -58,11 +71,15 @@ func New(cfg Config) *echo.Echo {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
 	}
-	s := &server{svc: cfg.Service, cfg: cfg, log: cfg.Log}
+	if cfg.Limiters == nil {
+		cfg.Limiters = NewLimiters(DefaultLimits())
+	}
+	s := &server{svc: cfg.Service, cfg: cfg, log: cfg.Log, lim: cfg.Limiters}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
+	TrustProxies(e, cfg.TrustedProxies)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Generator: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}))
@@ -71,22 +88,29 @@ func New(cfg Config) *echo.Echo {
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "no-referrer",
+		// The API answers data, never a page: nothing in it may run or be
+		// framed. The web pages set their own policy over this one.
+		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+		// Only where the operator serves HTTPS; Echo sends it only on TLS
+		// requests (or X-Forwarded-Proto: https from the proxy).
+		HSTSMaxAge: int(cfg.HSTSMaxAge.Seconds()),
 	}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
 	v1 := e.Group("/api/v1")
-	v1.POST("/reports", s.submitReport)
-	v1.GET("/reports/:id", s.getReport)
-	v1.POST("/reports/:id/attachments", s.addAttachment)
-	v1.GET("/reports/:id/attachments/:file", s.getCitizenAttachment)
+	submit, lookup := limit(s.lim.Submit), limit(s.lim.Lookup)
+	v1.POST("/reports", s.submitReport, submit, noStore)
+	v1.GET("/reports/:id", s.getReport, lookup, noStore)
+	v1.POST("/reports/:id/attachments", s.addAttachment, lookup, submit, noStore)
+	v1.GET("/reports/:id/attachments/:file", s.getCitizenAttachment, lookup, noStore)
 	v1.GET("/categories", s.listCategories)
 	v1.GET("/kinds", s.listKinds)
 	v1.GET("/communes", s.listCommunes)
 	v1.GET("/units", s.listUnits)
-	v1.POST("/reports/:id/feedback", s.citizenAction(feedbackBody))
-	v1.POST("/reports/:id/reopen", s.citizenAction(actionBodies["reopen"]))
+	v1.POST("/reports/:id/feedback", s.citizenAction(feedbackBody), lookup, noStore)
+	v1.POST("/reports/:id/reopen", s.citizenAction(actionBodies["reopen"]), lookup, noStore)
 	s.registerDashboard(v1)
 	if cfg.Users != nil {
 		s.registerAuth(v1)
@@ -97,6 +121,15 @@ func New(cfg Config) *echo.Echo {
 		v1.GET("/queues/:unit", s.getQueue, s.requireStaff)
 	}
 	return e
+}
+
+// noStore keeps an answer out of every cache: it carries a citizen's view
+// (or their tracking code), or a staff member's.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return next(c)
+	}
 }
 
 // accessLog logs one structured line per request. It logs the route

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -80,7 +81,19 @@ type Config struct {
 	// NotifyAckWait is how long a replica may hold an event's notifications
 	// before another replica takes them over (0: a minute).
 	NotifyAckWait time.Duration
+	// Limits are the per-client-address request rates (report submission,
+	// login, tracking-code lookups); nil means api.DefaultLimits, a zero
+	// Rate limits nothing. TrustedProxies are the proxies whose
+	// X-Forwarded-For names the client. HSTSMaxAge > 0 sends
+	// Strict-Transport-Security on HTTPS requests (behind a TLS proxy).
+	Limits         *api.Limits
+	TrustedProxies []netip.Prefix
+	HSTSMaxAge     time.Duration
 }
+
+// maxHeaderBytes bounds a request's headers: a token is at most 2 KB and
+// nothing else we read is long; Go's default of 1 MB only feeds an attacker.
+const maxHeaderBytes = 64 << 10
 
 // Snapshot defaults: a start-up replays at most this much of the log.
 const (
@@ -103,6 +116,7 @@ type App struct {
 	httpSrv  *http.Server
 	httpLn   net.Listener
 	natsURL  string
+	revoked  *staff.Revocations
 
 	stopRunner context.CancelFunc
 	runnerDone chan struct{}
@@ -193,6 +207,10 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.revoked, err = staff.OpenRevocations(ctx, js, max(cfg.Replicas, 1), tokens.TTL(), a.log)
+	if err != nil {
+		return nil, err
+	}
 
 	view, queues := projections.NewCaseView(), projections.NewQueues()
 	dashboard := projections.NewDashboard(rules.Geo)
@@ -250,18 +268,25 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		wg.Wait()
 	}()
 
+	limits := api.DefaultLimits()
+	if cfg.Limits != nil {
+		limits = *cfg.Limits
+	}
+	limiters := api.NewLimiters(limits)
 	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,
-		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{})})
+		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{}),
+		Revoked: a.revoked, Limiters: limiters, TrustedProxies: cfg.TrustedProxies, HSTSMaxAge: cfg.HSTSMaxAge})
 	web.Register(handler, web.Options{Geo: rules.Geo, Cases: view.Scan})
 	open311.Register(handler, open311.Deps{Service: a.Service, View: view, Keys: a.APIKeys,
-		InvalidKey: apikeys.ErrInvalidKey, Ready: a.Runner.Ready, Log: a.log})
+		InvalidKey: apikeys.ErrInvalidKey, Ready: a.Runner.Ready, Log: a.log,
+		Submit: limiters.Submit, Lookup: limiters.Lookup, ClientKey: api.ClientKey})
 	handler.Pre(a.Metrics.Middleware())
 	handler.GET("/metrics", echo.WrapHandler(a.Metrics.Handler()))
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("app: listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	a.httpSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+	a.httpSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	go func() {
@@ -355,6 +380,9 @@ func (a *App) Close(ctx context.Context) error {
 		}
 		if a.Users != nil {
 			a.Users.Close()
+		}
+		if a.revoked != nil {
+			a.revoked.Close()
 		}
 		if a.nc != nil {
 			a.nc.Close()

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"phananh/api"
 	"phananh/app"
 )
 
@@ -21,12 +22,22 @@ import (
 // a data directory the caller may reuse to restart it.
 func startApp(t testing.TB, dir string) *app.App {
 	t.Helper()
+	return startAppWith(t, dir, nil)
+}
+
+// startAppWith is startApp with the config changed by change first.
+func startAppWith(t testing.TB, dir string, change func(*app.Config)) *app.App {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := app.Start(ctx, app.Config{
+	cfg := app.Config{
 		DataDir: dir, HTTPAddr: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", SyncAlways: true,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	a, err := app.Start(ctx, cfg)
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
@@ -34,6 +45,10 @@ func startApp(t testing.TB, dir string) *app.App {
 	waitReady(t, a)
 	return a
 }
+
+// noRateLimits is for tests that send more requests from one address
+// than a person would; TestRateLimits shows the defaults at work.
+func noRateLimits(cfg *app.Config) { cfg.Limits = &api.Limits{} }
 
 func waitReady(t testing.TB, a *app.App) {
 	t.Helper()

@@ -105,7 +105,7 @@ func TestWrongTrackingCodeRevealsNothing(t *testing.T) {
 }
 
 func TestConcurrentRetriesMakeOneCase(t *testing.T) {
-	a := startApp(t, t.TempDir())
+	a := startAppWith(t, t.TempDir(), noRateLimits) // 50 requests at once from one address
 	s := stream(t, a)
 	before := streamState(t, s).Msgs
 	id := uuid.Must(uuid.NewV7()).String()

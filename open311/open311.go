@@ -5,7 +5,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"phananh/cases"
 	"phananh/domain"
 	"phananh/projections"
+	"phananh/ratelimit"
 )
 
 // Prefix is where the GeoReport v2 endpoints live.
@@ -48,6 +51,11 @@ type Deps struct {
 	Contact string
 	// Now defaults to the wall clock.
 	Now func() time.Time
+	// Submit and Lookup are the per-address rates of POST requests and of
+	// reads by id or token; nil limits nothing. ClientKey names the
+	// client (api.ClientKey); nil means the connection's address.
+	Submit, Lookup *ratelimit.Limiter
+	ClientKey      func(echo.Context) string
 }
 
 type handler struct {
@@ -66,6 +74,9 @@ func Register(e *echo.Echo, d Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.ClientKey == nil {
+		d.ClientKey = func(c echo.Context) string { return c.RealIP() }
+	}
 	if d.Contact == "" {
 		d.Contact = "Liên hệ đơn vị vận hành phananh của tỉnh / contact the province's phananh operator"
 	}
@@ -75,8 +86,8 @@ func Register(e *echo.Echo, d Deps) {
 	// Open311's shape, not in the native API's.
 	g.Any("/:resource", h.top)
 	g.Any("/services/:code", h.get(h.serviceDefinition))
-	g.Any("/requests/:id", h.get(h.request))
-	g.Any("/tokens/:token", h.get(h.token))
+	g.Any("/requests/:id", h.get(h.limited(h.d.Lookup, h.request)))
+	g.Any("/tokens/:token", h.get(h.limited(h.d.Lookup, h.token)))
 	g.Any("", h.notFound)
 	g.Any("/*", h.notFound)
 }
@@ -212,7 +223,7 @@ func (h *handler) top(c echo.Context) error {
 	method := c.Request().Method
 	switch {
 	case name == "requests" && method == http.MethodPost:
-		return h.post(c, f)
+		return h.limited(h.d.Submit, func(c echo.Context, f format, _ string) error { return h.post(c, f) })(c, f, "")
 	case name == "discovery" || name == "services" || name == "requests":
 		if method != http.MethodGet && method != http.MethodHead {
 			return h.fail(c, f, failf(http.StatusMethodNotAllowed, "method "+method+" not allowed here"))
@@ -227,6 +238,19 @@ func (h *handler) top(c echo.Context) error {
 		return h.services(c, f)
 	}
 	return h.requests(c, f)
+}
+
+// limited answers 429 in the standard's shape, with Retry-After, once the
+// client's bucket in l is empty.
+func (h *handler) limited(l *ratelimit.Limiter, fn func(c echo.Context, f format, param string) error) func(c echo.Context, f format, param string) error {
+	return func(c echo.Context, f format, param string) error {
+		if wait, ok := l.Allow(h.d.ClientKey(c), h.d.Now()); !ok {
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+			return h.fail(c, f, failf(http.StatusTooManyRequests,
+				"rate_limited: quá nhiều yêu cầu, vui lòng thử lại sau / too many requests; wait before trying again"))
+		}
+		return fn(c, f, param)
+	}
 }
 
 // get wraps a GET endpoint with a path parameter.

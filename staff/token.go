@@ -3,6 +3,7 @@ package staff
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -48,6 +49,10 @@ type wireClaims struct {
 	Role    domain.Role `json:"role"`
 	Unit    string      `json:"unit,omitempty"`
 	Expires int64       `json:"exp"` // Unix seconds
+	// ID makes every login's token unique, so that logging out (which
+	// revokes the token) ends that session only, not another login of the
+	// same person in the same second. Older tokens have none.
+	ID string `json:"jti,omitempty"`
 }
 
 // Tokens issues and verifies login tokens:
@@ -83,7 +88,10 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 // expires (whole seconds, as the token records it).
 func (t *Tokens) Issue(u User, now time.Time) (token string, expires time.Time) {
 	expires = now.Add(t.ttl).Truncate(time.Second).UTC()
-	payload, err := json.Marshal(wireClaims{Name: u.Name, Role: u.Role, Unit: u.Unit, Expires: expires.Unix()})
+	id := make([]byte, 12)
+	rand.Read(id) // never fails (crypto/rand)
+	payload, err := json.Marshal(wireClaims{Name: u.Name, Role: u.Role, Unit: u.Unit, Expires: expires.Unix(),
+		ID: base64.RawURLEncoding.EncodeToString(id)})
 	if err != nil {
 		panic(fmt.Sprintf("staff: encode claims: %v", err)) // strings and an int cannot fail
 	}

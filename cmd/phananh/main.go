@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -21,7 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	"phananh/api"
 	"phananh/app"
+	"phananh/ratelimit"
 )
 
 func main() {
@@ -137,6 +140,37 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("PHANANH_NOTIFY_ACK_WAIT: %w", err)
 	}
 	fs.DurationVar(&cfg.NotifyAckWait, "notify-ack-wait", ackWait, "how long a replica may hold an event's notifications before another takes them over, e.g. after a crash (PHANANH_NOTIFY_ACK_WAIT)")
+	limits := api.DefaultLimits()
+	rateFlags := []struct {
+		name, env, what string
+		rate            *ratelimit.Rate
+	}{
+		{"rate-submit", "PHANANH_RATE_SUBMIT", "new reports (native and Open311) and citizens' uploads", &limits.Submit},
+		{"rate-login", "PHANANH_RATE_LOGIN", "staff login attempts", &limits.Login},
+		{"rate-lookup", "PHANANH_RATE_LOOKUP", "tracking-code lookups, citizens' feedback and reopening, Open311 reads by id or token", &limits.Lookup},
+	}
+	for _, rf := range rateFlags {
+		if v, ok := os.LookupEnv(rf.env); ok {
+			r, err := ratelimit.Parse(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", rf.env, err)
+			}
+			*rf.rate = r
+		}
+		fs.Func(rf.name, fmt.Sprintf("per client address: %s, as \"N/s|m|h burst B\"; 0 disables (default %q) (%s)", rf.what, rf.rate.String(), rf.env),
+			func(v string) error {
+				r, err := ratelimit.Parse(v)
+				*rf.rate = r
+				return err
+			})
+	}
+	proxies := env("PHANANH_TRUSTED_PROXIES", "")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client; empty: the connection's address is the client (PHANANH_TRUSTED_PROXIES)")
+	hsts, err := time.ParseDuration(env("PHANANH_HSTS_MAX_AGE", "0s"))
+	if err != nil {
+		return fmt.Errorf("PHANANH_HSTS_MAX_AGE: %w", err)
+	}
+	fs.DurationVar(&cfg.HSTSMaxAge, "hsts-max-age", hsts, "send Strict-Transport-Security with this max-age on HTTPS requests (behind a TLS proxy that sets X-Forwarded-Proto); 0: never (PHANANH_HSTS_MAX_AGE)")
 	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -146,6 +180,10 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", strings.Join(fs.Args(), " "))
+	}
+	cfg.Limits = &limits
+	if cfg.TrustedProxies, err = parsePrefixes(proxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -164,4 +202,26 @@ func serve(args []string, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return a.Close(shutdownCtx)
+}
+
+// parsePrefixes reads a comma-separated list of addresses and CIDR ranges;
+// an address stands for itself alone.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", item)
+		}
+		out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+	}
+	return out, nil
 }
