@@ -35,11 +35,12 @@
 // A failed send leaves the event unacknowledged with a delay that grows
 // with each delivery (Config.BackOff); sends already recorded are not
 // repeated. Attempts count deliveries of the event, so a redelivery after
-// a crash or an unreachable bucket uses one too. After Config.Attempts deliveries, or at once when retrying
-// cannot help (a webhook host that resolves to a private address), the
-// send is recorded in the NOTIFY_DEAD stream (event id, channel, recipient
-// kind, destination host, attempts, last error: no personal data) and the
-// event acknowledged.
+// a crash or an unreachable bucket uses one too. After Config.Attempts
+// deliveries, or at once when retrying cannot help (a webhook host that
+// resolves to a private address), the send is recorded in the NOTIFY_DEAD
+// stream (event id, channel, recipient kind, attempts, the last error in
+// words that name no address, and the destination host when it is a
+// unit's or the SMTP server: no personal data) and the event acknowledged.
 //
 // # What notifies
 //

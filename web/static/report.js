@@ -69,7 +69,8 @@
       id: uuid(), category: f.get('category') || '', title: String(f.get('title') || '').trim(),
       description: String(f.get('description') || '').trim(),
       location: { commune: f.get('commune') || '', address: String(f.get('address') || '').trim() },
-      anonymous: $('anonymous').checked
+      anonymous: $('anonymous').checked,
+      language: P.L // notifications come in the language of the page the citizen used
     };
     if (form.dataset.lat) { r.location.lat = Number(form.dataset.lat); r.location.lon = Number(form.dataset.lon); }
     if (!r.anonymous) {
