@@ -72,14 +72,17 @@ type ledgerCase struct {
 // driver is one client: it sends each request to a replica picked at
 // random, retrying after connection errors and 5xx answers.
 type driver struct {
-	t        *testing.T
-	addrs    []string
-	token    string
-	officer  string
-	client   *http.Client
-	rng      *rand.Rand
-	deadline time.Time // retrying past it fails the test: the servers never came back
-	retries  int
+	t       *testing.T
+	addrs   []string
+	token   string
+	officer string
+	client  *http.Client
+	rng     *rand.Rand
+	// patience is how long one request may keep failing before the test
+	// fails (the servers never came back); failingSince is when it began.
+	patience     time.Duration
+	failingSince time.Time
+	retries      int
 }
 
 type answer struct {
@@ -132,6 +135,9 @@ func (d *driver) send(method, path string, header map[string]string, body any) (
 	if err != nil {
 		return answer{}, err
 	}
+	if resp.StatusCode < 500 {
+		d.failingSince = time.Time{} // a server answered
+	}
 	return answer{resp.StatusCode, b}, nil
 }
 
@@ -141,10 +147,14 @@ func unsure(a answer, err error) bool {
 	return err != nil || a.status >= 500
 }
 
-// pause waits before a retry, and reports false once past the deadline.
+// pause waits before a retry, and reports false once the request has
+// been failing for longer than the driver's patience.
 func (d *driver) pause(what string, a answer, err error) bool {
-	if time.Now().After(d.deadline) {
-		d.t.Errorf("%s still failing at the deadline: %d %s (%v)", what, a.status, a.body, err)
+	if d.failingSince.IsZero() {
+		d.failingSince = time.Now()
+	}
+	if time.Since(d.failingSince) > d.patience {
+		d.t.Errorf("%s still failing after %s: %d %s (%v)", what, d.patience, a.status, a.body, err)
 		return false
 	}
 	d.retries++
@@ -284,7 +294,7 @@ func (d *driver) act(c *ledgerCase, s step) bool {
 // load runs clients that each file reports and take every step on them
 // until stop is closed, and returns every case they filed. Each finishes
 // the step it is in (retrying until the servers answer) before it stops.
-func load(t *testing.T, clients int, addrs []string, token, officer string, stop <-chan struct{}, deadline time.Time) ([]*ledgerCase, int) {
+func load(t *testing.T, clients int, addrs []string, token, officer string, stop <-chan struct{}, patience time.Duration) ([]*ledgerCase, int) {
 	var (
 		mu      sync.Mutex
 		all     []*ledgerCase
@@ -294,7 +304,7 @@ func load(t *testing.T, clients int, addrs []string, token, officer string, stop
 	for i := range clients {
 		wg.Go(func() {
 			d := &driver{t: t, addrs: addrs, token: token, officer: officer,
-				client: &http.Client{Timeout: 30 * time.Second}, rng: rand.New(rand.NewPCG(uint64(i), 7)), deadline: deadline}
+				client: &http.Client{Timeout: 30 * time.Second}, rng: rand.New(rand.NewPCG(uint64(i), 7)), patience: patience}
 			defer func() {
 				mu.Lock()
 				retries += d.retries
@@ -355,7 +365,7 @@ func login(t *testing.T, natsURL, httpAddr, unit string) (token, name string) {
 func unitFor(t *testing.T, addr string) (*ledgerCase, string) {
 	t.Helper()
 	d := &driver{t: t, addrs: []string{addr}, client: &http.Client{Timeout: 30 * time.Second},
-		rng: rand.New(rand.NewPCG(1, 1)), deadline: time.Now().Add(time.Minute)}
+		rng: rand.New(rand.NewPCG(1, 1)), patience: time.Minute}
 	c := &ledgerCase{ID: uuid.New()}
 	if !d.submit(c) {
 		t.FailNow()
