@@ -133,6 +133,11 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if wait <= 0 {
 		wait = DefaultNATSWait
 	}
+	if a.embedded != nil {
+		// The in-process server is up already: a failure (say, --replicas 3
+		// on one server) will not mend by waiting, so it is reported at once.
+		wait = 0
+	}
 	if err := retry(ctx, a.log, wait, "connect to NATS", func(context.Context) error {
 		a.nc, err = a.connect()
 		return err

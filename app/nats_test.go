@@ -137,3 +137,24 @@ func TestExternalNATSComesAndGoes(t *testing.T) {
 		t.Errorf("no reconnection logged; logs:\n%s", logs)
 	}
 }
+
+// TestEmbeddedFailsFastOnWhatWaitingCannotMend: the embedded server is up
+// before phananh connects, so a stream it cannot create (three replicas on
+// one server) is reported at once rather than retried for --nats-wait.
+func TestEmbeddedFailsFastOnWhatWaitingCannotMend(t *testing.T) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	a, err := app.Start(ctx, app.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "127.0.0.1:-1",
+		Replicas: 3, NATSWait: time.Minute, Log: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		a.Close(context.Background())
+		t.Fatal("three replicas on the embedded server started")
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("the failure took %s: it was retried, though waiting cannot mend it", d)
+	}
+	if !strings.Contains(err.Error(), "replica") {
+		t.Errorf("err = %v, want it to say what is wrong (replicas)", err)
+	}
+}

@@ -21,7 +21,8 @@ const (
 // retry calls fn until it succeeds, ctx is done or wait has passed, sleeping
 // with a doubling back-off between attempts and logging each failure, so an
 // operator watching a slow cluster start sees why phananh is not up yet.
-// fn's own context is ctx; fn bounds its attempt itself.
+// fn's own context is ctx; fn bounds its attempt itself. With wait 0 fn is
+// tried once.
 func retry(ctx context.Context, log *slog.Logger, wait time.Duration, what string, fn func(context.Context) error) error {
 	deadline := time.Now().Add(wait)
 	delay := firstRetryDelay

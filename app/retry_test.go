@@ -21,6 +21,7 @@ func TestRetry(t *testing.T) {
 		wantWarns int
 	}{
 		{"first attempt succeeds", 0, time.Second, false, 1, 0},
+		{"no wait: one attempt", 100, 0, true, 1, 0},
 		{"succeeds after back-off", 2, 10 * time.Second, false, 3, 2},
 		// 250 ms + 500 ms of sleep fit in 600 ms only partly: the third
 		// attempt comes at the deadline and the failure is returned.
