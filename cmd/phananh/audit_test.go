@@ -201,10 +201,17 @@ type staffCase struct {
 	} `json:"timeline"`
 }
 
-// read returns the staff view of the case at or after seq, retrying.
+// read returns the staff view of the case at or after seq, retrying. It
+// says so with ?after= or X-After-Seq, at random: the API takes both.
 func (d *driver) read(c *ledgerCase, after uint64) (staffCase, bool) {
 	for {
-		a, err := d.send(http.MethodGet, "/api/v1/cases/"+c.ID.String(), map[string]string{"X-After-Seq": strconv.FormatUint(after, 10)}, nil)
+		path, header := "/api/v1/cases/"+c.ID.String(), map[string]string{}
+		if d.rng.IntN(2) == 0 {
+			path += "?after=" + strconv.FormatUint(after, 10)
+		} else {
+			header["X-After-Seq"] = strconv.FormatUint(after, 10)
+		}
+		a, err := d.send(http.MethodGet, path, header, nil)
 		if unsure(a, err) {
 			if !d.pause("read "+c.ID.String(), a, err) {
 				return staffCase{}, false
