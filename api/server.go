@@ -28,7 +28,10 @@ type Config struct {
 	Service *cases.Service
 	// Ready reports whether the stream exists and the read models have
 	// caught up; /readyz answers 503 until it does.
-	Ready          func() bool
+	Ready func() bool
+	// Unavailable, when set, names what keeps a ready replica from serving
+	// now (e.g. "nats_disconnected"); /readyz answers 503 with it.
+	Unavailable    func() string
 	Log            *slog.Logger
 	MaxJSONBytes   int64
 	MaxUploadBytes int64
@@ -161,6 +164,11 @@ func (s *server) healthz(c echo.Context) error {
 }
 
 func (s *server) readyz(c echo.Context) error {
+	if s.cfg.Unavailable != nil {
+		if why := s.cfg.Unavailable(); why != "" {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": why})
+		}
+	}
 	if !s.cfg.Ready() {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "starting"})
 	}

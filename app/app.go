@@ -48,6 +48,11 @@ type Config struct {
 	Replicas   int    // stream replicas: 1 embedded, 3 in a cluster
 	Log        *slog.Logger
 
+	// NATSWait bounds how long start-up retries connecting to NATS and
+	// creating the stream (a cluster may still be electing its leaders);
+	// zero means DefaultNATSWait.
+	NATSWait time.Duration
+
 	// OverdueGrace is how long past a deadline a case is escalated to the
 	// unit head; OverdueInterval how often each replica looks (0: 1 minute).
 	OverdueGrace    time.Duration
@@ -156,26 +161,33 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		a.natsURL = a.embedded.ClientURL()
 		a.log.Info("embedded JetStream started", "url", a.natsURL, "dir", dir, "sync_always", cfg.SyncAlways)
 	}
-	a.nc, err = nats.Connect(a.natsURL, nats.Name("phananh"), nats.MaxReconnects(-1),
-		// Batch direct gets (Load) read through a temporary subscription whose
-		// default 512 KB buffer dominated the cost of a load (measured).
-		nats.SyncQueueLen(1024),
-		nats.RetryOnFailedConnect(false),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil { // nil: our own Close, not a lost connection
-				a.log.Warn("NATS disconnected", "err", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { a.log.Info("NATS reconnected", "url", nc.ConnectedUrl()) }))
-	if err != nil {
-		return nil, fmt.Errorf("app: connect to NATS %s: %w", a.natsURL, err)
+	wait := cfg.NATSWait
+	if wait <= 0 {
+		wait = DefaultNATSWait
+	}
+	if a.embedded != nil {
+		// The in-process server is up already: a failure (say, --replicas 3
+		// on one server) will not mend by waiting, so it is reported at once.
+		wait = 0
+	}
+	if err := retry(ctx, a.log, wait, "connect to NATS", func(context.Context) error {
+		a.nc, err = a.connect()
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	js, err := jetstream.New(a.nc)
 	if err != nil {
 		return nil, fmt.Errorf("app: JetStream: %w", err)
 	}
-	a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas})
-	if err != nil {
+	// A cluster that is starting has no JetStream meta leader for a while,
+	// and an R3 stream needs three servers up: the first create is retried.
+	if err := retry(ctx, a.log, wait, "open the event store", func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas})
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	secret, err := a.Store.Secret(ctx, "cases")
@@ -273,7 +285,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		limits = *cfg.Limits
 	}
 	limiters := api.NewLimiters(limits)
-	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Log: a.log,
+	handler := api.New(api.Config{Service: a.Service, Ready: a.Runner.Ready, Unavailable: a.unavailable, Log: a.log,
 		Users: a.Users, Tokens: tokens, Throttle: staff.NewThrottle(staff.ThrottleConfig{}),
 		Revoked: a.revoked, Limiters: limiters, TrustedProxies: cfg.TrustedProxies, HSTSMaxAge: cfg.HSTSMaxAge})
 	web.Register(handler, web.Options{Geo: rules.Geo, Cases: view.Scan})
@@ -297,6 +309,40 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.log.Info("phananh serving", "http", a.httpLn.Addr().String(), "geo", rules.Geo.Province,
 		"geo_sample", rules.Geo.Sample, "communes", len(rules.Geo.Communes))
 	return a, nil
+}
+
+// connect connects once to the NATS URL (a comma-separated list for a
+// cluster). A connection lost later is retried for ever, every half second
+// or so, across every server of the cluster the client has heard of; while
+// it is lost /readyz says so (unavailable).
+func (a *App) connect() (*nats.Conn, error) {
+	nc, err := nats.Connect(a.natsURL, nats.Name("phananh"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.ReconnectJitter(250*time.Millisecond, time.Second),
+		// Batch direct gets (Load) read through a temporary subscription whose
+		// default 512 KB buffer dominated the cost of a load (measured).
+		nats.SyncQueueLen(1024),
+		// Start-up retries itself (retry), logging each attempt.
+		nats.RetryOnFailedConnect(false),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: our own Close, not a lost connection
+				a.log.Warn("NATS disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { a.log.Info("NATS reconnected", "url", nc.ConnectedUrl()) }))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS %s: %w", a.natsURL, err)
+	}
+	return nc, nil
+}
+
+// unavailable says why the replica cannot serve although its read models
+// are built: "nats_disconnected" while the connection is lost (writes would
+// fail and reads go stale); "" when nothing is wrong.
+func (a *App) unavailable() string {
+	if a.nc != nil && !a.nc.IsConnected() {
+		return "nats_disconnected"
+	}
+	return ""
 }
 
 // useSnapshots opens the SNAPSHOTS bucket and has the runner use it, as

@@ -141,6 +141,34 @@ func (s *Service) eraseKeys(ctx context.Context, caseID uuid.UUID, decided []dom
 	return nil
 }
 
+// Stale loads: how often and how long loadAtLeast reads again.
+const (
+	staleLoadTries = 10
+	staleLoadPause = 25 * time.Millisecond
+)
+
+// loadAtLeast loads a case that the log is known to hold up to version
+// atLeast (1: the case exists). On a cluster, a load (a direct get) may be
+// answered by a follower that has not applied the latest appends yet; a
+// version below atLeast is such a stale read, not the truth, so it is read
+// again, a bounded number of times. Deciding on a stale read could never
+// store a wrong event (the append's expected sequence refuses it), but it
+// would answer a client whose If-Match was right with a false conflict.
+func (s *Service) loadAtLeast(ctx context.Context, id uuid.UUID, atLeast uint64) ([]domain.Envelope, uint64, error) {
+	for try := 1; ; try++ {
+		events, version, err := s.d.Store.Load(ctx, id)
+		stale := version < atLeast && (err == nil || domain.ErrorCode(err) == domain.ENOTFOUND)
+		if !stale || try == staleLoadTries {
+			return events, version, err
+		}
+		select {
+		case <-ctx.Done():
+			return events, version, err
+		case <-time.After(time.Duration(try) * staleLoadPause):
+		}
+	}
+}
+
 // Execute decides a command against a case and appends its events. With
 // expectedVersion > 0 the command is decided only if the case is still at
 // that version (the caller's If-Match); a stale version fails with
@@ -158,7 +186,8 @@ func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion
 		cmd = a
 	}
 	for attempt := 0; ; attempt++ {
-		events, version, err := s.d.Store.Load(ctx, caseID)
+		// The caller's If-Match proves the log holds expectedVersion.
+		events, version, err := s.loadAtLeast(ctx, caseID, expectedVersion)
 		if err != nil {
 			return 0, fmt.Errorf("cases: %s %s: %w", cmd.EventType(), caseID, err)
 		}

@@ -112,7 +112,9 @@ var errNoCase = errors.New("no such case")
 // existing answers a submission whose id is taken: the same report again
 // gets the case's receipt, a different one a conflict.
 func (s *Service) existing(ctx context.Context, cmd domain.SubmitReport) (Receipt, error) {
-	events, version, err := s.d.Store.Load(ctx, cmd.ID)
+	// Only called when the case is known to exist (the view holds it, or
+	// its first append conflicted), so a not-found is a stale read.
+	events, version, err := s.loadAtLeast(ctx, cmd.ID, 1)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return Receipt{}, errNoCase
 	}

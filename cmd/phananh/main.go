@@ -106,6 +106,11 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("PHANANH_REPLICAS: %w", err)
 	}
 	fs.IntVar(&cfg.Replicas, "replicas", replicas, "stream replicas: 1 embedded, 3 on a cluster (PHANANH_REPLICAS)")
+	natsWait, err := time.ParseDuration(env("PHANANH_NATS_WAIT", app.DefaultNATSWait.String()))
+	if err != nil {
+		return fmt.Errorf("PHANANH_NATS_WAIT: %w", err)
+	}
+	fs.DurationVar(&cfg.NATSWait, "nats-wait", natsWait, "how long start-up retries reaching NATS and creating the stream, with back-off (PHANANH_NATS_WAIT)")
 	grace, err := time.ParseDuration(env("PHANANH_OVERDUE_GRACE", "24h"))
 	if err != nil {
 		return fmt.Errorf("PHANANH_OVERDUE_GRACE: %w", err)

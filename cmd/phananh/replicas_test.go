@@ -16,7 +16,14 @@ import (
 // until it is ready. Cleanup kills it.
 func startServe(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{http: freePort(t), logs: &syncBuffer{}}
+	return startServeAt(t, freePort(t), args...)
+}
+
+// startServeAt is startServe on a given HTTP address, so that a process
+// restarted after kill -9 answers where its clients already send requests.
+func startServeAt(t *testing.T, httpAddr string, args ...string) *process {
+	t.Helper()
+	p := &process{http: httpAddr, logs: &syncBuffer{}}
 	p.cmd = exec.Command(binary, append([]string{"serve", "--http", p.http}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
