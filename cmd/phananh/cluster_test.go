@@ -193,7 +193,7 @@ func TestClusterSurvivesNodeAndReplicaLoss(t *testing.T) {
 	url := clusterURL(nodes)
 	// The replicas start while the cluster is still forming: start-up waits.
 	serveArgs := func() []string {
-		return []string{"--data", t.TempDir(), "--nats-url", url, "--replicas", "3", "--nats-wait", "2m"}
+		return append([]string{"--data", t.TempDir(), "--nats-url", url, "--replicas", "3", "--nats-wait", "2m"}, noRateLimits...)
 	}
 	replicas := []*process{startServe(t, serveArgs()...), startServe(t, serveArgs()...)}
 	t.Cleanup(func() {

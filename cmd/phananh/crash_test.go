@@ -24,12 +24,17 @@ var (
 // with. At the end a fresh process must hold every acknowledged report and
 // action, in the stream (read with a NATS client of its own) and in the
 // read models, no report twice, and every case's events a legal lifecycle.
+// noRateLimits turns off the per-address limits for tests whose many
+// clients all come from 127.0.0.1: they test durability, not abuse limits
+// (app TestRateLimitsWithDefaults does).
+var noRateLimits = []string{"--rate-submit", "0", "--rate-login", "0", "--rate-lookup", "0"}
+
 func TestCrashKill9UnderLoadLosesNothing(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
 	httpAddr, natsAddr := freePort(t), freePort(t)
 	natsURL := "nats://" + natsAddr
-	args := []string{"--data", dir, "--nats-listen", natsAddr}
+	args := append([]string{"--data", dir, "--nats-listen", natsAddr}, noRateLimits...)
 	p := startServeAt(t, httpAddr, args...)
 
 	first, unit := unitFor(t, httpAddr)
