@@ -43,7 +43,14 @@ type Config struct {
 	PolicyFile string // policy JSON; empty = built-in Lào Cai default
 	SyncAlways bool   // fsync every append before acknowledging it
 	Replicas   int    // stream replicas: 1 embedded, 3 in a cluster
-	Log        *slog.Logger
+	// NoGroupCommit publishes every append on its own. By default, with
+	// the embedded server and SyncAlways, concurrent appends are grouped
+	// into atomic batches so one fsync covers many (eventstore.Config).
+	NoGroupCommit bool
+	// GroupMinBatch is the smallest group written as one batch (0:
+	// eventstore.DefaultGroupMinBatch); smaller groups go out one by one.
+	GroupMinBatch int
+	Log           *slog.Logger
 
 	// OverdueGrace is how long past a deadline a case is escalated to the
 	// unit head; OverdueInterval how often each replica looks (0: 1 minute).
@@ -122,7 +129,8 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		a.natsURL = a.embedded.ClientURL()
-		a.log.Info("embedded JetStream started", "url", a.natsURL, "dir", dir, "sync_always", cfg.SyncAlways)
+		a.log.Info("embedded JetStream started", "url", a.natsURL, "dir", dir, "sync_always", cfg.SyncAlways,
+			"group_commit", cfg.SyncAlways && !cfg.NoGroupCommit)
 	}
 	a.nc, err = nats.Connect(a.natsURL, nats.Name("phananh"), nats.MaxReconnects(-1),
 		// Batch direct gets (Load) read through a temporary subscription whose
@@ -142,7 +150,12 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: JetStream: %w", err)
 	}
-	a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas})
+	// Grouping pays where the server fsyncs each message alone: the
+	// embedded server with SyncAlways (measured; an external cluster's
+	// settings are unknown here).
+	groupCommit := a.embedded != nil && cfg.SyncAlways && !cfg.NoGroupCommit
+	a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas,
+		GroupCommit: groupCommit, GroupMinBatch: cfg.GroupMinBatch})
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ const (
 func startApp(ctx context.Context, cfg Config, mode Mode, dir string) (*app.App, error) {
 	a, err := app.Start(ctx, app.Config{
 		DataDir: dir, HTTPAddr: "127.0.0.1:0", NATSListen: "127.0.0.1:-1",
-		SyncAlways: mode.SyncAlways, NoSnapshots: true, PasswordCost: bcrypt.MinCost,
+		SyncAlways: mode.SyncAlways, NoGroupCommit: cfg.NoGroupCommit, NoSnapshots: true, PasswordCost: bcrypt.MinCost,
 		OverdueInterval: time.Hour, Log: cfg.Log,
 	})
 	if err != nil {
