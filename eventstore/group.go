@@ -37,6 +37,9 @@ const (
 	// DefaultGroupMaxBatch bounds a batch's messages, well under the
 	// server's limit of 1,000 per atomic batch.
 	DefaultGroupMaxBatch = 256
+	// maxKnown bounds the committer's memory of case versions; it starts
+	// afresh when full, which only costs a refused batch now and then.
+	maxKnown = 1 << 16
 	// maxBatchAttempts bounds how often one group is sent as a batch after
 	// conflicting appends were taken out of it; then the rest go one by one.
 	maxBatchAttempts = 3
@@ -50,11 +53,12 @@ const wrongLastSeqPrefix = "wrong last sequence: "
 // appendReq is one call of Append: the encoded messages of one case, the
 // first carrying the expected-sequence header, and where its result goes.
 type appendReq struct {
-	ctx     context.Context
-	caseID  uuid.UUID
-	subject string
-	msgs    []*nats.Msg
-	done    chan appendResult // buffered: the committer never blocks on it
+	ctx      context.Context
+	caseID   uuid.UUID
+	subject  string
+	expected uint64
+	msgs     []*nats.Msg
+	done     chan appendResult // buffered: the committer never blocks on it
 }
 
 type appendResult struct {
@@ -75,15 +79,41 @@ type grouper struct {
 	mu      sync.Mutex
 	pending []*appendReq
 	running bool
+	// known holds, per case subject, a sequence the case is known to have
+	// reached: one this store stored there, or one the server named in a
+	// conflict. Sequences only grow, so an append expecting less is stale
+	// for certain and fails without a round trip; a stale append sent in
+	// a batch would cost a refused batch. Races on one case (the second
+	// of two comments on the same version) are caught here.
+	known map[string]uint64
 
-	// What the committer did, for tests and measurements: batches stored,
-	// appends taken out of a refused batch as conflicts, and groups sent
-	// one append at a time after a refusal that named no conflict.
-	batches, conflicts, fallbacks atomic.Int64
+	// What the committer did, for tests and measurements (GroupStats).
+	appends, batches, batched, conflicts, stale, fallbacks atomic.Int64
+}
+
+// GroupStats says what group commit did since the store was opened; all
+// zero when it is off.
+type GroupStats struct {
+	Appends   int64 // appends handed to the committer
+	Batches   int64 // batches of several appends stored
+	Batched   int64 // appends stored in those batches
+	Conflicts int64 // appends taken out of a refused batch as stale
+	Stale     int64 // appends refused unsent: their case had moved on
+	Fallbacks int64 // refused batches whose appends were then sent one by one
+}
+
+// GroupStats reports what group commit did (Config.GroupCommit).
+func (s *Store) GroupStats() GroupStats {
+	g := s.group
+	if g == nil {
+		return GroupStats{}
+	}
+	return GroupStats{Appends: g.appends.Load(), Batches: g.batches.Load(), Batched: g.batched.Load(),
+		Conflicts: g.conflicts.Load(), Stale: g.stale.Load(), Fallbacks: g.fallbacks.Load()}
 }
 
 func newGrouper(s *Store, cfg Config) *grouper {
-	g := &grouper{s: s, minBatch: cfg.GroupMinBatch, maxBatch: cfg.GroupMaxBatch}
+	g := &grouper{s: s, minBatch: cfg.GroupMinBatch, maxBatch: cfg.GroupMaxBatch, known: map[string]uint64{}}
 	if g.minBatch <= 0 {
 		g.minBatch = DefaultGroupMinBatch
 	}
@@ -98,6 +128,7 @@ func newGrouper(s *Store, cfg Config) *grouper {
 // append queues req and waits for its result, or for ctx. A lone append
 // goes out at once: nothing waits for company.
 func (g *grouper) append(ctx context.Context, req *appendReq) (uint64, error) {
+	g.appends.Add(1)
 	g.mu.Lock()
 	g.pending = append(g.pending, req)
 	if !g.running {
@@ -147,6 +178,12 @@ func (g *grouper) take() (group []*appendReq, msgs int) {
 			r.done <- appendResult{err: fmt.Errorf("eventstore: append %s: %w", r.caseID, err)}
 			continue
 		}
+		if seq := g.known[r.subject]; seq > r.expected {
+			g.stale.Add(1)
+			r.done <- appendResult{err: fmt.Errorf("eventstore: append %s: %w: expected version %d, the case is at %d or later",
+				r.caseID, domain.ErrConcurrency, r.expected, seq)}
+			continue
+		}
 		full := len(group) > 0 && msgs+len(r.msgs) > g.maxBatch
 		if full || inGroup[r.subject] {
 			rest = append(rest, r)
@@ -161,6 +198,18 @@ func (g *grouper) take() (group []*appendReq, msgs int) {
 	return group, msgs
 }
 
+// learn records that subject has reached seq.
+func (g *grouper) learn(subject string, seq uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.known) >= maxKnown {
+		clear(g.known)
+	}
+	if seq > g.known[subject] {
+		g.known[subject] = seq
+	}
+}
+
 // individually publishes each append on its own, concurrently, and waits
 // for all of them: exactly what Append does without grouping.
 func (g *grouper) individually(group []*appendReq) {
@@ -168,6 +217,11 @@ func (g *grouper) individually(group []*appendReq) {
 	for _, r := range group {
 		wg.Go(func() {
 			seq, err := g.s.publish(r.ctx, r)
+			if err == nil {
+				g.learn(r.subject, seq)
+			} else if at, ok := wrongLastSeq(err); ok {
+				g.learn(r.subject, at)
+			}
 			r.done <- appendResult{seq: seq, err: err}
 		})
 	}
@@ -201,9 +255,11 @@ func (g *grouper) batch(group []*appendReq) {
 			// The server writes a batch's messages at consecutive
 			// sequences ending at ack.Sequence.
 			g.batches.Add(1)
+			g.batched.Add(int64(len(group)))
 			seq := ack.Sequence - uint64(len(msgs))
 			for _, r := range group {
 				seq += uint64(len(r.msgs))
+				g.learn(r.subject, seq)
 				r.done <- appendResult{seq: seq}
 			}
 			return
@@ -215,12 +271,13 @@ func (g *grouper) batch(group []*appendReq) {
 			}
 			return
 		}
-		conflicting, ok := g.conflicting(apiErr)
+		conflicting, at, ok := g.conflicting(apiErr)
 		if !ok {
 			g.fallbacks.Add(1)
 			g.individually(group)
 			return
 		}
+		g.learn(conflicting, at)
 		rest := group[:0:0]
 		for _, r := range group {
 			if r.subject == conflicting {
@@ -240,29 +297,40 @@ func (g *grouper) batch(group []*appendReq) {
 }
 
 // conflicting names the subject whose expected-sequence check failed a
-// batch: error 10071 says at which sequence that subject really is, and the
-// message stored there names it (every sequence belongs to one subject, and
-// the stream deletes nothing). false when the error is another one or the
-// subject cannot be told.
-func (g *grouper) conflicting(apiErr *jetstream.APIError) (string, bool) {
-	if apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
-		return "", false
-	}
-	text, ok := strings.CutPrefix(apiErr.Description, wrongLastSeqPrefix)
-	if !ok {
-		return "", false
-	}
-	seq, err := strconv.ParseUint(text, 10, 64)
-	if err != nil || seq == 0 {
-		return "", false
+// batch, and the sequence it is at: error 10071 says the sequence, and the
+// message stored there names the subject (every sequence belongs to one
+// subject, and the stream deletes nothing). false when the error is another
+// one or the subject cannot be told.
+func (g *grouper) conflicting(apiErr *jetstream.APIError) (string, uint64, bool) {
+	seq, ok := wrongLastSeq(apiErr)
+	if !ok || seq == 0 {
+		return "", 0, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), g.s.js.Options().DefaultTimeout)
 	defer cancel()
 	msg, err := g.s.stream.GetMsg(ctx, seq)
 	if err != nil {
-		return "", false
+		return "", 0, false
 	}
-	return msg.Subject, true
+	return msg.Subject, seq, true
+}
+
+// wrongLastSeq reads the sequence a subject is really at from error 10071.
+func wrongLastSeq(err error) (uint64, bool) {
+	var jsErr jetstream.JetStreamError
+	if !errors.As(err, &jsErr) || jsErr.APIError() == nil {
+		return 0, false
+	}
+	apiErr := jsErr.APIError()
+	if apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
+		return 0, false
+	}
+	text, ok := strings.CutPrefix(apiErr.Description, wrongLastSeqPrefix)
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(text, 10, 64)
+	return seq, err == nil
 }
 
 // batchHeaders are set on messages by a batch publish; a message sent on

@@ -177,3 +177,51 @@ func TestTakeKeepsOneAppendPerCase(t *testing.T) {
 		t.Fatalf("third group has %d appends, want none", len(group))
 	}
 }
+
+// TestStaleAppendRefusedUnsent: once the committer has seen a case reach a
+// version (its own append, or a conflict the server named), an append
+// expecting an older one fails at once, and one expecting that version
+// still goes through.
+func TestStaleAppendRefusedUnsent(t *testing.T) {
+	s, g := startGroupStore(t)
+	ctx := context.Background()
+	other, err := Open(ctx, s.js, Config{}) // another replica, no grouping
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.Must(uuid.NewV7())
+	v1, err := s.Append(ctx, 0, []domain.Envelope{event(id, reportedEvent())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, 0, []domain.Envelope{event(id, reportedEvent())}); !errors.Is(err, domain.ErrConcurrency) {
+		t.Fatalf("second first event: err = %v, want ErrConcurrency", err)
+	}
+	if got := g.stale.Load(); got != 1 {
+		t.Errorf("refused unsent: %d, want 1 (the store stored version %d itself)", got, v1)
+	}
+	v2, err := s.Append(ctx, v1, []domain.Envelope{event(id, domain.CommentAdded{Text: "một"})})
+	if err != nil {
+		t.Fatalf("append at the known version: %v", err)
+	}
+	v3, err := other.Append(ctx, v2, []domain.Envelope{event(id, domain.CommentAdded{Text: "hai"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unknown to the committer: the server answers, and names version v3.
+	if _, err := s.Append(ctx, v2, []domain.Envelope{event(id, domain.CommentAdded{Text: "ba"})}); !errors.Is(err, domain.ErrConcurrency) {
+		t.Fatalf("append behind another replica: err = %v, want ErrConcurrency", err)
+	}
+	if got := g.stale.Load(); got != 1 {
+		t.Errorf("refused unsent: %d, want still 1", got)
+	}
+	if _, err := s.Append(ctx, v2, []domain.Envelope{event(id, domain.CommentAdded{Text: "bốn"})}); !errors.Is(err, domain.ErrConcurrency) {
+		t.Fatalf("same stale append again: err = %v, want ErrConcurrency", err)
+	}
+	if got := g.stale.Load(); got != 2 {
+		t.Errorf("refused unsent: %d, want 2 (the server named version %d)", got, v3)
+	}
+	if last, _ := s.LastSeq(ctx); last != v3 {
+		t.Errorf("stream at %d, want %d", last, v3)
+	}
+}

@@ -206,7 +206,7 @@ func newAppendReq(ctx context.Context, expectedVersion uint64, events []domain.E
 		// a retried batch fail rather than repeat.
 		msgs[0].Header.Set(jetstream.MsgIDHeader, events[0].ID.String())
 	}
-	return &appendReq{ctx: ctx, caseID: caseID, subject: Subject(caseID), msgs: msgs,
+	return &appendReq{ctx: ctx, caseID: caseID, subject: Subject(caseID), expected: expectedVersion, msgs: msgs,
 		done: make(chan appendResult, 1)}, nil
 }
 
@@ -236,7 +236,7 @@ func appendError(caseID uuid.UUID, err error) error {
 	if errors.As(err, &jsErr) && jsErr.APIError() != nil {
 		switch jsErr.APIError().ErrorCode {
 		case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant:
-			return fmt.Errorf("eventstore: append %s: %w: %v", caseID, domain.ErrConcurrency, err)
+			return fmt.Errorf("eventstore: append %s: %w: %w", caseID, domain.ErrConcurrency, err)
 		}
 	}
 	return fmt.Errorf("eventstore: append %s: %w", caseID, err)
