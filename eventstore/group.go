@@ -67,10 +67,14 @@ type appendResult struct {
 }
 
 // grouper queues concurrent appends; one committer goroutine, started when
-// the first append arrives and gone when the queue is empty, sends what is
-// pending as one atomic batch and hands each caller its own result after
-// the batch's ack, so an acknowledged append is still on disk. There is at
-// most one group in flight: while it is, the next one gathers.
+// appends queue behind one in flight and gone when the queue is empty,
+// sends what is pending as one atomic batch and hands each caller its own
+// result after the batch's ack, so an acknowledged append is still on disk.
+// There is at most one group in flight: while it is, the next one gathers.
+// (Letting a few single appends fly beside the batches, so that a moderate
+// load waits for nothing, was tried: the batches then fired as soon as they
+// reached GroupMinBatch and stayed small, and throughput at 32 clients
+// was lower; BENCHMARKS.md.)
 type grouper struct {
 	s        *Store
 	minBatch int
@@ -125,11 +129,31 @@ func newGrouper(s *Store, cfg Config) *grouper {
 	return g
 }
 
-// append queues req and waits for its result, or for ctx. A lone append
-// goes out at once: nothing waits for company.
+// append sends req itself if nothing is in flight, so a lone append waits
+// for no company and no other goroutine; appends that arrive meanwhile
+// queue, and a committer sends them as one group once it is done.
+// Otherwise it queues req and waits for its result, or for ctx.
 func (g *grouper) append(ctx context.Context, req *appendReq) (uint64, error) {
 	g.appends.Add(1)
 	g.mu.Lock()
+	if err := g.staleLocked(req); err != nil {
+		g.mu.Unlock()
+		return 0, err
+	}
+	if !g.running {
+		g.running = true
+		g.mu.Unlock()
+		seq, err := g.s.publish(ctx, req)
+		g.learnFrom(req.subject, seq, err)
+		g.mu.Lock()
+		if len(g.pending) > 0 {
+			go g.run() // g.running stays true: the committer takes over
+		} else {
+			g.running = false
+		}
+		g.mu.Unlock()
+		return seq, err
+	}
 	g.pending = append(g.pending, req)
 	if !g.running {
 		g.running = true
@@ -178,10 +202,8 @@ func (g *grouper) take() (group []*appendReq, msgs int) {
 			r.done <- appendResult{err: fmt.Errorf("eventstore: append %s: %w", r.caseID, err)}
 			continue
 		}
-		if seq := g.known[r.subject]; seq > r.expected {
-			g.stale.Add(1)
-			r.done <- appendResult{err: fmt.Errorf("eventstore: append %s: %w: expected version %d, the case is at %d or later",
-				r.caseID, domain.ErrConcurrency, r.expected, seq)}
+		if err := g.staleLocked(r); err != nil {
+			r.done <- appendResult{err: err}
 			continue
 		}
 		full := len(group) > 0 && msgs+len(r.msgs) > g.maxBatch
@@ -196,6 +218,27 @@ func (g *grouper) take() (group []*appendReq, msgs int) {
 	clear(g.pending)
 	g.pending = append(g.pending[:0], rest...)
 	return group, msgs
+}
+
+// staleLocked answers ErrConcurrency for an append whose case is known to
+// have moved past the version it expects. g.mu must be held.
+func (g *grouper) staleLocked(r *appendReq) error {
+	if seq := g.known[r.subject]; seq > r.expected {
+		g.stale.Add(1)
+		return fmt.Errorf("eventstore: append %s: %w: expected version %d, the case is at %d or later",
+			r.caseID, domain.ErrConcurrency, r.expected, seq)
+	}
+	return nil
+}
+
+// learnFrom records what a single publish told about its case: the
+// sequence it stored, or the one a conflict named.
+func (g *grouper) learnFrom(subject string, seq uint64, err error) {
+	if err == nil {
+		g.learn(subject, seq)
+	} else if at, ok := wrongLastSeq(err); ok {
+		g.learn(subject, at)
+	}
 }
 
 // learn records that subject has reached seq.
@@ -217,11 +260,7 @@ func (g *grouper) individually(group []*appendReq) {
 	for _, r := range group {
 		wg.Go(func() {
 			seq, err := g.s.publish(r.ctx, r)
-			if err == nil {
-				g.learn(r.subject, seq)
-			} else if at, ok := wrongLastSeq(err); ok {
-				g.learn(r.subject, at)
-			}
+			g.learnFrom(r.subject, seq, err)
 			r.done <- appendResult{seq: seq, err: err}
 		})
 	}
