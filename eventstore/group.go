@@ -98,7 +98,7 @@ type grouper struct {
 // GroupStats says what group commit did since the store was opened; all
 // zero when it is off.
 type GroupStats struct {
-	Appends   int64 // appends handed to the committer
+	Appends   int64 // appends made, lone ones included
 	Batches   int64 // batches of several appends stored
 	Batched   int64 // appends stored in those batches
 	Conflicts int64 // appends taken out of a refused batch as stale
@@ -154,11 +154,9 @@ func (g *grouper) append(ctx context.Context, req *appendReq) (uint64, error) {
 		g.mu.Unlock()
 		return seq, err
 	}
+	// Something is in flight: whoever sent it starts or runs the
+	// committer, which will take req.
 	g.pending = append(g.pending, req)
-	if !g.running {
-		g.running = true
-		go g.run()
-	}
 	g.mu.Unlock()
 	select {
 	case r := <-req.done:
