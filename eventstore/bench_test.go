@@ -11,18 +11,22 @@ import (
 	"phananh/eventstore"
 )
 
+// syncModes are the server's durability modes, and for fsync on every
+// write, appends published one by one and grouped into batches.
 var syncModes = []struct {
-	name       string
-	syncAlways bool
+	name        string
+	syncAlways  bool
+	groupCommit bool
 }{
-	{"sync=always", true},
-	{"sync=relaxed", false},
+	{"sync=always", true, false},
+	{"sync=always/group", true, true},
+	{"sync=relaxed", false, false},
 }
 
-func benchStore(b *testing.B, syncAlways bool) *eventstore.Store {
+func benchStore(b *testing.B, syncAlways, groupCommit bool) *eventstore.Store {
 	b.Helper()
 	ts := startServer(b, b.TempDir(), syncAlways)
-	return openStore(b, ts.js, eventstore.Config{})
+	return openStore(b, ts.js, eventstore.Config{GroupCommit: groupCommit})
 }
 
 // BenchmarkAppend appends one first event to a new case per operation, from
@@ -30,7 +34,7 @@ func benchStore(b *testing.B, syncAlways bool) *eventstore.Store {
 func BenchmarkAppend(b *testing.B) {
 	for _, mode := range syncModes {
 		b.Run(mode.name, func(b *testing.B) {
-			s := benchStore(b, mode.syncAlways)
+			s := benchStore(b, mode.syncAlways, mode.groupCommit)
 			ctx := context.Background()
 			events := make([]domain.Envelope, b.N)
 			for i := range events {
@@ -54,7 +58,7 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkAppendParallel(b *testing.B) {
 	for _, mode := range syncModes {
 		b.Run(mode.name, func(b *testing.B) {
-			s := benchStore(b, mode.syncAlways)
+			s := benchStore(b, mode.syncAlways, mode.groupCommit)
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.SetParallelism(16)

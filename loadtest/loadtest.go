@@ -109,6 +109,9 @@ type Config struct {
 	ReplayEvents int           // events in the replayed stream
 	Mix          Mix
 	Modes        []Mode
+	// NoGroupCommit starts the service with every append published on its
+	// own (app.Config.NoGroupCommit), to compare with grouping.
+	NoGroupCommit bool
 	// Dir is where the temporary data directories go; empty means the
 	// system's temporary directory.
 	Dir string

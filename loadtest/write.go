@@ -46,7 +46,7 @@ const (
 func startApp(ctx context.Context, cfg Config, mode Mode, dir string) (*app.App, error) {
 	a, err := app.Start(ctx, app.Config{
 		DataDir: dir, HTTPAddr: "127.0.0.1:0", NATSListen: "127.0.0.1:-1",
-		SyncAlways: mode.SyncAlways, NoSnapshots: true, PasswordCost: bcrypt.MinCost,
+		SyncAlways: mode.SyncAlways, NoGroupCommit: cfg.NoGroupCommit, NoSnapshots: true, PasswordCost: bcrypt.MinCost,
 		OverdueInterval: time.Hour, Log: cfg.Log,
 		// One client on loopback sends thousands of requests a second: the
 		// per-address limits would measure themselves, not the service.
@@ -112,6 +112,7 @@ func writePhases(ctx context.Context, cfg Config, mode Mode, root string, rep *R
 	var rawLat, floorLat, subLat latencies
 	var rawTook, floorTook, subTook time.Duration
 	pool := &casePool{}
+	groupStart := a.Store.GroupStats()
 	for round := range rounds {
 		end := cfg.phase(fmt.Sprintf("raw_publish_%s_%d", mode.Name, round))
 		took, err := rawPublish(ctx, js, header, sample.Data, slot, cfg.Concurrency, &rawLat)
@@ -145,6 +146,7 @@ func writePhases(ctx context.Context, cfg Config, mode Mode, root string, rep *R
 	rep.note("%s: raw_publish p50 %.2f ms p99 %.2f ms; payload %d bytes (the stored event of a report, headers included)",
 		mode.Name, ms(raw.p50), ms(raw.p99), len(sample.Data)+headerSize(sample.Header))
 	rep.note("%s: http_floor is GET /healthz through the same middleware and clients: the most any HTTP endpoint can do here", mode.Name)
+	groupStart = noteGroups(rep, mode.Name+": submit", a.Store, groupStart)
 
 	fmt.Fprintf(cfg.Progress, "[%s] actions: %d staff clients on %d cases, %s\n", mode.Name, cfg.Concurrency, len(pool.received)+1, cfg.Duration)
 	for _, u := range []struct {
@@ -172,7 +174,26 @@ func writePhases(ctx context.Context, cfg Config, mode Mode, root string, rep *R
 	rep.note("%s: actions accept %d, assign %d, comment %d, resolve %d; 409s %d (%d sent stale on purpose)",
 		mode.Name, act.done[opAccept], act.done[opAssign], act.done[opComment], act.done[opResolve],
 		act.conflicts, act.stale)
+	noteGroups(rep, mode.Name+": actions", a.Store, groupStart)
 	return nil
+}
+
+// noteGroups notes what group commit did since before, if it is on, and
+// returns the stats now.
+func noteGroups(rep *Report, what string, s *eventstore.Store, before eventstore.GroupStats) eventstore.GroupStats {
+	now := s.GroupStats()
+	appends := now.Appends - before.Appends
+	if appends == 0 {
+		return now
+	}
+	batches, batched := now.Batches-before.Batches, now.Batched-before.Batched
+	mean := 0.0
+	if batches > 0 {
+		mean = float64(batched) / float64(batches)
+	}
+	rep.note("%s: group commit: %d appends, %d in %d batches (%.1f a batch), %d otherwise; stale: %d refused unsent, %d taken out of batches; %d refused batches sent again one by one",
+		what, appends, batched, batches, mean, appends-batched, now.Stale-before.Stale, now.Conflicts-before.Conflicts, now.Fallbacks-before.Fallbacks)
+	return now
 }
 
 // plainHeader is the stored event's headers without the ones JetStream acts

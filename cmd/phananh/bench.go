@@ -28,6 +28,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.ReplayEvents, "replay-events", def.ReplayEvents, "events in the log the replay phase rebuilds from")
 	mix := fs.String("mix", def.Mix.String(), "weights of actions (accept, assign, comment, resolve), the stale fraction of actions, and weights of queries (queue, case, dashboard)")
 	syncMode := fs.String("sync", "both", "durability modes to measure: both, fsync or relaxed")
+	groupCommit := fs.Bool("group-commit", true, "group concurrent appends into one fsync in fsync mode, as `phananh serve` does by default")
 	out := fs.String("out", "", "also write the \"name value unit\" lines to this file")
 	fs.StringVar(&cfg.Dir, "dir", "", "parent of the temporary data directories (default: the system's)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (client, service and embedded server) to this path plus .<phase>")
@@ -40,6 +41,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench takes no arguments, got %q", strings.Join(fs.Args(), " "))
 	}
+	cfg.NoGroupCommit = !*groupCommit
 	var err error
 	if cfg.Mix, err = loadtest.ParseMix(*mix); err != nil {
 		return err
@@ -58,8 +60,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --mix %s\n\n",
-		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, cfg.Mix)
+	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --mix %s\n\n",
+		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.Mix)
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
