@@ -113,7 +113,9 @@ func groupedBatches(t *testing.T, natsAddr string) int {
 func TestKill9LosesNoGroupedReport(t *testing.T) {
 	dir := t.TempDir()
 	natsAddr := freePort(t)
-	p := startServe(t, "--data", dir, "--nats-listen", natsAddr, "--group-min-batch", "2")
+	// 48 submissions from one address at once: more than the default
+	// per-address limit lets through.
+	p := startServe(t, append([]string{"--data", dir, "--nats-listen", natsAddr, "--group-min-batch", "2"}, noRateLimits...)...)
 	ids, codes := submitConcurrently(t, p, 48)
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
