@@ -85,6 +85,7 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/kinds", s.listKinds)
 	v1.GET("/communes", s.listCommunes)
 	v1.GET("/units", s.listUnits)
+	v1.GET("/openapi.json", s.openAPI)
 	v1.POST("/reports/:id/feedback", s.citizenAction(feedbackBody))
 	v1.POST("/reports/:id/reopen", s.citizenAction(actionBodies["reopen"]))
 	s.registerDashboard(v1)
