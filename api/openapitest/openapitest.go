@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -101,20 +102,43 @@ func (c *Checker) Check(req *http.Request, resp *http.Response, body []byte) []s
 	return out
 }
 
+// route returns the document's path item for req and its path template.
+func (c *Checker) route(req *http.Request) (*v3.PathItem, string) {
+	item, errs, path := paths.FindPath(req, c.model, c.opts)
+	if item == nil || len(errs) > 0 {
+		return nil, ""
+	}
+	return item, path
+}
+
 // documented returns the documented response for req's operation and status.
 func (c *Checker) documented(req *http.Request, status int) *v3.Response {
-	item, errs, _ := paths.FindPath(req, c.model, c.opts)
-	if item == nil || len(errs) > 0 {
+	item, _ := c.route(req)
+	if item == nil {
 		return nil
 	}
 	op := helpers.ExtractOperation(req, item)
 	if op == nil || op.Responses == nil || op.Responses.Codes == nil {
 		return nil
 	}
-	if r := op.Responses.Codes.GetOrZero(fmt.Sprint(status)); r != nil {
-		return r
+	return op.Responses.Codes.GetOrZero(fmt.Sprint(status))
+}
+
+// Responses lists every documented response as "METHOD /path status".
+func (c *Checker) Responses() []string {
+	var out []string
+	for path, item := range c.model.Paths.PathItems.FromOldest() {
+		for method, op := range item.GetOperations().FromOldest() {
+			if op.Responses == nil || op.Responses.Codes == nil {
+				continue
+			}
+			for code := range op.Responses.Codes.KeysFromOldest() {
+				out = append(out, strings.ToUpper(method)+" "+path+" "+code)
+			}
+		}
 	}
-	return nil
+	slices.Sort(out)
+	return out
 }
 
 // describe renders a validation error with each schema failure on its own.
@@ -139,6 +163,7 @@ type Transport struct {
 	mu         sync.Mutex
 	checked    int
 	violations []string
+	seen       map[string]bool // "METHOD /path status" of the answers checked
 }
 
 // NewTransport returns a Transport over base (http.DefaultTransport when nil).
@@ -165,9 +190,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("openapitest: read the answer to %s %s: %w", req.Method, req.URL.Path, err)
 	}
 	problems := t.checker.Check(req, resp, body)
+	t.checker.mu.Lock()
+	_, path := t.checker.route(req)
+	t.checker.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.checked++
+	if path != "" {
+		if t.seen == nil {
+			t.seen = map[string]bool{}
+		}
+		t.seen[fmt.Sprintf("%s %s %d", req.Method, path, resp.StatusCode)] = true
+	}
 	for _, p := range problems {
 		t.violations = append(t.violations, fmt.Sprintf("%s %s → %d: %s\n    body: %s",
 			req.Method, req.URL.Path, resp.StatusCode, p, excerpt(body)))
@@ -189,11 +223,25 @@ func (t *Transport) Violations() []string {
 	return append([]string(nil), t.violations...)
 }
 
+// Unseen lists the documented responses no checked answer was: the parts
+// of the document the tests do not hold to the code.
+func (t *Transport) Unseen() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, r := range t.checker.Responses() {
+		if !t.seen[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Reset forgets the recorded mismatches (for tests of the checker itself).
 func (t *Transport) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.violations, t.checked = nil, 0
+	t.violations, t.checked, t.seen = nil, 0, nil
 }
 
 func excerpt(b []byte) string {
