@@ -75,9 +75,12 @@ func NewChecker(spec []byte) (*Checker, error) {
 // Check validates one answer against the operation its request names and
 // returns what does not match: an undocumented path, method or status, a
 // content type or body the document does not allow, a required header
-// missing, an empty body where the document says there is one. The
-// answer's body must be buffered (resp.Body readable again after Check).
-func (c *Checker) Check(req *http.Request, resp *http.Response, body []byte) []string {
+// missing, an empty body where the document says there is one. A request
+// the server accepted (2xx) must itself match the document: parameters,
+// security and body (reqBody); otherwise the document refuses what the
+// server takes. Both bodies must be buffered; resp.Body reads body again
+// after Check.
+func (c *Checker) Check(req *http.Request, reqBody []byte, resp *http.Response, body []byte) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -90,6 +93,15 @@ func (c *Checker) Check(req *http.Request, resp *http.Response, body []byte) []s
 		}
 		if len(errs) == 0 {
 			out = append(out, "invalid, with no reason given")
+		}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		r := req.Clone(req.Context())
+		r.Body = io.NopCloser(bytes.NewReader(reqBody))
+		if ok, errs := c.v.ValidateHttpRequest(r); !ok {
+			for _, e := range errs {
+				out = append(out, "the server accepted a request the document refuses: "+describe(e))
+			}
 		}
 	}
 	// The library lets an empty body pass where the document says there
@@ -180,8 +192,25 @@ func NewTransport(spec []byte, base http.RoundTripper) (*Transport, error) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !Covered(req.URL.Path) {
+		return t.Base.RoundTrip(req)
+	}
+	// Keep the request body to check the request, and send a copy.
+	var reqBody []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		reqBody, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("openapitest: read the request body of %s %s: %w", req.Method, req.URL.Path, err)
+		}
+		sent := req.Clone(req.Context())
+		sent.Body = io.NopCloser(bytes.NewReader(reqBody))
+		sent.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(reqBody)), nil }
+		req = sent
+	}
 	resp, err := t.Base.RoundTrip(req)
-	if err != nil || !Covered(req.URL.Path) {
+	if err != nil {
 		return resp, err
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -189,7 +218,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapitest: read the answer to %s %s: %w", req.Method, req.URL.Path, err)
 	}
-	problems := t.checker.Check(req, resp, body)
+	problems := t.checker.Check(req, reqBody, resp, body)
 	t.checker.mu.Lock()
 	_, path := t.checker.route(req)
 	t.checker.mu.Unlock()

@@ -41,6 +41,8 @@ func TestDocumentIsValidOpenAPI31(t *testing.T) {
 	}
 }
 
+const report = `{"id":"01a22224-f499-7aa4-b362-a28339f66849","category":"pollution.water","title":"Nước suối đổi màu","description":"Nước có màu đen.","location":{"commune":"lao-cai"},"anonymous":true}`
+
 const receipt = `{"id":"01a22224-f499-7aa4-b362-a28339f66849","tracking_code":"ABCD-1234","status":"received","unit":"ubnd.lao-cai","deadline":"2026-12-01T00:00:00+07:00","seq":7}`
 
 // TestTransportReportsWrongAnswers sends requests through the checking
@@ -56,40 +58,47 @@ func TestTransportReportsWrongAnswers(t *testing.T) {
 	cases := []struct {
 		name         string
 		method, path string
+		request      string // the request body, JSON; none when empty
 		answer       answer
 		want         string // a part of the violation; "" for none
 	}{
-		{"a right receipt", "POST", "/api/v1/reports",
+		{"a right receipt", "POST", "/api/v1/reports", report,
 			answer{201, "application/json", map[string]string{"Location": "/api/v1/reports/01a22224-f499-7aa4-b362-a28339f66849"}, receipt}, ""},
-		{"receipt without tracking_code", "POST", "/api/v1/reports",
+		{"receipt without tracking_code", "POST", "/api/v1/reports", report,
 			answer{201, "application/json", map[string]string{"Location": "/api/v1/reports/01a22224-f499-7aa4-b362-a28339f66849"},
 				strings.Replace(receipt, `"tracking_code":"ABCD-1234",`, "", 1)}, "tracking_code"},
-		{"receipt without Location", "POST", "/api/v1/reports",
+		{"receipt without Location", "POST", "/api/v1/reports", report,
 			answer{201, "application/json", nil, receipt}, "Location"},
-		{"undocumented status", "POST", "/api/v1/reports",
+		{"undocumented status", "POST", "/api/v1/reports", report,
 			answer{418, "application/json", nil, `{"error":{"code":"invalid","message":"x"}}`}, "418"},
-		{"status outside the enum", "POST", "/api/v1/reports",
+		{"status outside the enum", "POST", "/api/v1/reports", report,
 			answer{200, "application/json", nil, strings.Replace(receipt, `"received"`, `"pending"`, 1)}, "status"},
-		{"unknown error code", "GET", "/api/v1/reports/01a22224-f499-7aa4-b362-a28339f66849",
+		{"unknown error code", "GET", "/api/v1/reports/01a22224-f499-7aa4-b362-a28339f66849", "",
 			answer{404, "application/json", nil, `{"error":{"code":"no_such_thing","message":"x"}}`}, "code"},
-		{"429 without Retry-After", "POST", "/api/v1/auth/login",
+		{"429 without Retry-After", "POST", "/api/v1/auth/login", `{"name":"a","password":"b"}`,
 			answer{429, "application/json", nil, `{"error":{"code":"rate_limited","message":"x"}}`}, "Retry-After"},
-		{"version conflict without current_version", "POST", "/api/v1/cases/01a22224-f499-7aa4-b362-a28339f66849/accept",
+		{"version conflict without current_version", "POST", "/api/v1/cases/01a22224-f499-7aa4-b362-a28339f66849/accept", "",
 			answer{409, "application/json", nil, `{"error":{"code":"version_conflict","message":"x"}}`}, "current_version"},
-		{"a right version conflict", "POST", "/api/v1/cases/01a22224-f499-7aa4-b362-a28339f66849/accept",
+		{"a right version conflict", "POST", "/api/v1/cases/01a22224-f499-7aa4-b362-a28339f66849/accept", "",
 			answer{409, "application/json", nil, `{"error":{"code":"version_conflict","message":"x","current_version":3}}`}, ""},
-		{"HTML where JSON is documented", "GET", "/healthz",
+		{"HTML where JSON is documented", "GET", "/healthz", "",
 			answer{200, "text/html", nil, `<p>ok</p>`}, "content"},
-		{"empty body where one is documented", "GET", "/api/v1/kinds",
+		{"empty body where one is documented", "GET", "/api/v1/kinds", "",
 			answer{200, "application/json", nil, ""}, "empty body"},
-		{"unknown path under /api/v1", "GET", "/api/v1/nope",
+		{"unknown path under /api/v1", "GET", "/api/v1/nope", "",
 			answer{404, "application/json", nil, `{"error":{"code":"not_found","message":"x"}}`}, "not found"},
-		{"undocumented method", "DELETE", "/api/v1/reports",
+		{"undocumented method", "DELETE", "/api/v1/reports", "",
 			answer{405, "application/json", nil, `{"error":{"code":"method_not_allowed","message":"x"}}`}, "DELETE"},
-		{"Open311 is not checked", "GET", "/open311/v2/services.json",
+		{"Open311 is not checked", "GET", "/open311/v2/services.json", "",
 			answer{418, "text/plain", nil, "whatever"}, ""},
-		{"web pages are not checked", "GET", "/tra-cuu",
+		{"web pages are not checked", "GET", "/tra-cuu", "",
 			answer{200, "text/html", nil, "<html></html>"}, ""},
+		{"an accepted report the document refuses", "POST", "/api/v1/reports", `{"category":"pollution.water","title":7}`,
+			answer{201, "application/json", map[string]string{"Location": "/api/v1/reports/01a22224-f499-7aa4-b362-a28339f66849"}, receipt}, "accepted a request"},
+		{"a refused report is not checked as a request", "POST", "/api/v1/reports", `{"title":7}`,
+			answer{400, "application/json", nil, `{"error":{"code":"invalid","message":"x","field":"title"}}`}, ""},
+		{"an accepted action without If-Match", "POST", "/api/v1/cases/01a22224-f499-7aa4-b362-a28339f66849/close", "",
+			answer{200, "application/json", map[string]string{"ETag": `"3"`}, `{"id":"01a22224-f499-7aa4-b362-a28339f66849","version":3,"seq":3,"status":"closed","deadline":null}`}, "If-Match"},
 	}
 	// One transport (building one compiles every schema); Reset between cases.
 	tr, err := openapitest.NewTransport(api.OpenAPI(), nil)
@@ -108,9 +117,23 @@ func TestTransportReportsWrongAnswers(t *testing.T) {
 				io.WriteString(w, tc.answer.body)
 			}))
 			defer srv.Close()
-			req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(`{}`))
+			var body io.Reader
+			if tc.request != "" {
+				body = strings.NewReader(tc.request)
+			}
+			req, err := http.NewRequest(tc.method, srv.URL+tc.path, body)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.request != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			// Accepted staff actions must carry what the document asks.
+			if strings.HasPrefix(tc.path, "/api/v1/cases/") && !strings.Contains(tc.name, "without If-Match") {
+				req.Header.Set("If-Match", `"2"`)
+			}
+			if strings.HasPrefix(tc.path, "/api/v1/cases/") {
+				req.Header.Set("Authorization", "Bearer x")
 			}
 			resp, err := (&http.Client{Transport: tr}).Do(req)
 			if err != nil {
