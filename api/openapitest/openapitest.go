@@ -3,8 +3,9 @@
 // document and records each mismatch, so a test binary can fail when the
 // code and the document disagree. Only tests import it.
 //
-// It validates answers, not requests: tests send malformed requests on
-// purpose, and the document must describe what the server answers them.
+// It validates every answer, and a request only when the server accepted
+// it (2xx): tests send malformed requests on purpose, and the document
+// must describe what the server answers them, not refuse to describe them.
 package openapitest
 
 import (
@@ -26,9 +27,9 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 )
 
-// Covered reports whether the document describes a path: the native API
-// and the health checks. Open311 follows its own standard and the web
-// pages are HTML; their answers are not checked.
+// Covered reports whether the document describes a path: the native API,
+// the health checks and the metrics. Open311 follows its own standard and
+// the web pages are HTML; their answers are not checked.
 func Covered(path string) bool {
 	return path == "/api/v1" || strings.HasPrefix(path, "/api/v1/") ||
 		path == "/healthz" || path == "/readyz" || path == "/metrics"
