@@ -112,6 +112,7 @@ func New(cfg Config) *echo.Echo {
 	v1.GET("/kinds", s.listKinds)
 	v1.GET("/communes", s.listCommunes)
 	v1.GET("/units", s.listUnits)
+	v1.GET("/openapi.json", s.openAPI)
 	v1.POST("/reports/:id/feedback", s.citizenAction(feedbackBody), lookup, noStore)
 	v1.POST("/reports/:id/reopen", s.citizenAction(actionBodies["reopen"]), lookup, noStore)
 	s.registerDashboard(v1)

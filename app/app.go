@@ -127,6 +127,7 @@ type App struct {
 	Metrics  *metrics.Metrics
 	httpSrv  *http.Server
 	httpLn   net.Listener
+	handler  *echo.Echo
 	natsURL  string
 	revoked  *staff.Revocations
 
@@ -307,6 +308,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		Submit: limiters.Submit, Lookup: limiters.Lookup, ClientKey: api.ClientKey})
 	handler.Pre(a.Metrics.Middleware())
 	handler.GET("/metrics", echo.WrapHandler(a.Metrics.Handler()))
+	a.handler = handler
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("app: listen on %s: %w", cfg.HTTPAddr, err)
@@ -410,6 +412,10 @@ func loadRules(cfg Config) (domain.Rules, error) {
 
 // HTTPAddr is the address the HTTP server listens on.
 func (a *App) HTTPAddr() string { return a.httpLn.Addr().String() }
+
+// Routes lists every route the HTTP server registered (the tests hold the
+// OpenAPI document to them).
+func (a *App) Routes() []*echo.Route { return a.handler.Routes() }
 
 // NATSURL is the URL of the JetStream server in use.
 func (a *App) NATSURL() string { return a.natsURL }
