@@ -115,8 +115,16 @@ func TestOverdueCaseIsEscalatedOnceAcrossReplicas(t *testing.T) {
 
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		rec, _ := b.view.Get(receipt.ID)
-		if rec.Case.OverdueEscalated.Equal(rec.Case.Deadline) {
+		// Both replicas' views must show it (the scans below read each
+		// one's own). Until a view holds the case, both times are zero.
+		escalated := 0
+		for _, r := range []*replica{a, b} {
+			rec, ok := r.view.Get(receipt.ID)
+			if ok && !rec.Case.Deadline.IsZero() && rec.Case.OverdueEscalated.Equal(rec.Case.Deadline) {
+				escalated++
+			}
+		}
+		if escalated == 2 {
 			break
 		}
 		if time.Now().After(deadline) {
