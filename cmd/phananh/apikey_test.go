@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"phananh/apikeys"
 )
 
@@ -37,15 +34,7 @@ func TestAPIKeyAddListRevoke(t *testing.T) {
 	}
 
 	// The bucket holds the key's hash, never the key; Check knows it.
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, apikeys.Bucket)

@@ -692,15 +692,7 @@ func auditCatchesTampering(t *testing.T, ledger []*ledgerCase, natsURL string, a
 
 	// The log: the victim's report stored a second time, and a report on a
 	// case no client filed, both written straight to the stream.
-	nc, err := nats.Connect(natsURL, nats.Name("tamper"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, natsURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stream, err := js.Stream(ctx, eventstore.StreamName)

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"phananh/eventstore"
 )
 
@@ -120,15 +117,7 @@ func clusterURL(nodes []*natsNode) string {
 // streamLeader names the server leading the CASES stream's replicas.
 func streamLeader(t *testing.T, url string) string {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.Name("audit"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	s, err := js.Stream(ctx, eventstore.StreamName)
@@ -147,15 +136,7 @@ func streamLeader(t *testing.T, url string) string {
 // queue) has the replica count it was started with.
 func checkReplicas(t *testing.T, url string, want int) []string {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.Name("audit"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var names []string

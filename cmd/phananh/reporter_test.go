@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"phananh/domain"
 	"phananh/eventstore"
@@ -23,15 +21,7 @@ func TestReporterReerase(t *testing.T) {
 		t.Errorf("reerase before any stream exists: %v, want an error naming CASES", err)
 	}
 
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	store, err := eventstore.Open(ctx, js, eventstore.Config{})
