@@ -17,7 +17,6 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -87,107 +86,78 @@ func env(name, def string) string {
 	return def
 }
 
+// envName is the environment variable that stands in for a flag:
+// --nats-url is PHANANH_NATS_URL.
+func envName(flagName string) string {
+	return "PHANANH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// applyEnv gives every flag not set on the command line the value of its
+// PHANANH_* variable, if there is one: a flag given wins over the
+// environment, the environment over the default.
+func applyEnv(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", envName(f.Name), err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
 func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg app.Config
-	fs.StringVar(&cfg.DataDir, "data", env("PHANANH_DATA", "./data"), "data directory of the embedded JetStream (PHANANH_DATA)")
-	fs.StringVar(&cfg.HTTPAddr, "http", env("PHANANH_HTTP", ":8080"), "HTTP listen address (PHANANH_HTTP)")
-	fs.StringVar(&cfg.NATSListen, "nats-listen", env("PHANANH_NATS_LISTEN", "127.0.0.1:4222"), "client address of the embedded NATS server, for the nats CLI (PHANANH_NATS_LISTEN)")
-	fs.StringVar(&cfg.NATSURL, "nats-url", env("PHANANH_NATS_URL", ""), "external NATS cluster URL; when set nothing is embedded (PHANANH_NATS_URL)")
-	fs.StringVar(&cfg.GeoFile, "geo", env("PHANANH_GEO", ""), "geography JSON file (communes and units); default: built-in Lào Cai sample (PHANANH_GEO)")
-	fs.StringVar(&cfg.PolicyFile, "policy", env("PHANANH_POLICY", ""), "policy JSON file (routing, deadlines, holidays, limits); default: built-in Lào Cai policy (PHANANH_POLICY)")
-	syncDefault, err := strconv.ParseBool(env("PHANANH_SYNC_ALWAYS", "true"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_SYNC_ALWAYS: %w", err)
-	}
-	fs.BoolVar(&cfg.SyncAlways, "sync-always", syncDefault, "fsync every append before acknowledging it; false loses acknowledged reports on power loss (PHANANH_SYNC_ALWAYS)")
-	groupDefault, err := strconv.ParseBool(env("PHANANH_GROUP_COMMIT", "true"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_GROUP_COMMIT: %w", err)
-	}
-	groupCommit := fs.Bool("group-commit", groupDefault, "with --sync-always, write concurrent appends as one batch under one fsync; each is still acknowledged only once stored (PHANANH_GROUP_COMMIT)")
-	minBatch, err := strconv.Atoi(env("PHANANH_GROUP_MIN_BATCH", strconv.Itoa(eventstore.DefaultGroupMinBatch)))
-	if err != nil {
-		return fmt.Errorf("PHANANH_GROUP_MIN_BATCH: %w", err)
-	}
-	fs.IntVar(&cfg.GroupMinBatch, "group-min-batch", minBatch, "smallest group of appends written as one batch; smaller groups go out one by one (a batch costs about 15 single fsyncs here) (PHANANH_GROUP_MIN_BATCH)")
-	replicas, err := strconv.Atoi(env("PHANANH_REPLICAS", "1"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_REPLICAS: %w", err)
-	}
-	fs.IntVar(&cfg.Replicas, "replicas", replicas, "stream replicas: 1 embedded, 3 on a cluster (PHANANH_REPLICAS)")
-	natsWait, err := time.ParseDuration(env("PHANANH_NATS_WAIT", app.DefaultNATSWait.String()))
-	if err != nil {
-		return fmt.Errorf("PHANANH_NATS_WAIT: %w", err)
-	}
-	fs.DurationVar(&cfg.NATSWait, "nats-wait", natsWait, "how long start-up retries reaching NATS and creating the stream, with back-off (PHANANH_NATS_WAIT)")
-	grace, err := time.ParseDuration(env("PHANANH_OVERDUE_GRACE", "24h"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_OVERDUE_GRACE: %w", err)
-	}
-	fs.DurationVar(&cfg.OverdueGrace, "overdue-grace", grace, "how long past a deadline an overdue case is escalated to the unit head (PHANANH_OVERDUE_GRACE)")
-	snapEvery, err := strconv.Atoi(env("PHANANH_SNAPSHOT_EVERY", strconv.Itoa(app.DefaultSnapshotEvery)))
-	if err != nil {
-		return fmt.Errorf("PHANANH_SNAPSHOT_EVERY: %w", err)
-	}
-	fs.IntVar(&cfg.SnapshotEvery, "snapshot-every", snapEvery, "snapshot the read models every N events, so a restart replays at most that many; negative: never (PHANANH_SNAPSHOT_EVERY)")
-	snapInterval, err := time.ParseDuration(env("PHANANH_SNAPSHOT_INTERVAL", app.DefaultSnapshotInterval.String()))
-	if err != nil {
-		return fmt.Errorf("PHANANH_SNAPSHOT_INTERVAL: %w", err)
-	}
-	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", snapInterval, "also snapshot at least this often when events arrive (PHANANH_SNAPSHOT_INTERVAL)")
-	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", env("PHANANH_SMTP_ADDR", ""), "SMTP server (host:port) for email notifications; empty: no email, webhooks still sent (PHANANH_SMTP_ADDR; auth from PHANANH_SMTP_USERNAME and PHANANH_SMTP_PASSWORD)")
-	fs.StringVar(&cfg.SMTPFrom, "smtp-from", env("PHANANH_SMTP_FROM", "Phản ánh <phananh@localhost>"), "sender of email notifications (PHANANH_SMTP_FROM)")
-	cfg.SMTPUsername, cfg.SMTPPassword = env("PHANANH_SMTP_USERNAME", ""), env("PHANANH_SMTP_PASSWORD", "")
-	cfg.WebhookSecret = env("PHANANH_WEBHOOK_SECRET", "") // a secret stays out of argv
-	allowPrivate, err := strconv.ParseBool(env("PHANANH_WEBHOOK_ALLOW_PRIVATE", "false"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_WEBHOOK_ALLOW_PRIVATE: %w", err)
-	}
-	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", allowPrivate, "let webhooks reach loopback, private and link-local addresses (PHANANH_WEBHOOK_ALLOW_PRIVATE)")
-	allowHTTP, err := strconv.ParseBool(env("PHANANH_WEBHOOK_ALLOW_HTTP", "false"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_WEBHOOK_ALLOW_HTTP: %w", err)
-	}
-	fs.BoolVar(&cfg.WebhookAllowHTTP, "webhook-allow-http", allowHTTP, "let reporters subscribe plain http webhooks, for tests (PHANANH_WEBHOOK_ALLOW_HTTP)")
-	ackWait, err := time.ParseDuration(env("PHANANH_NOTIFY_ACK_WAIT", "1m"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_NOTIFY_ACK_WAIT: %w", err)
-	}
-	fs.DurationVar(&cfg.NotifyAckWait, "notify-ack-wait", ackWait, "how long a replica may hold an event's notifications before another takes them over, e.g. after a crash (PHANANH_NOTIFY_ACK_WAIT)")
+	fs.StringVar(&cfg.DataDir, "data", "./data", "data directory of the embedded JetStream (PHANANH_DATA)")
+	fs.StringVar(&cfg.HTTPAddr, "http", ":8080", "HTTP listen address (PHANANH_HTTP)")
+	fs.StringVar(&cfg.NATSListen, "nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server, for the nats CLI (PHANANH_NATS_LISTEN)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS cluster URL; when set nothing is embedded (PHANANH_NATS_URL)")
+	fs.StringVar(&cfg.GeoFile, "geo", "", "geography JSON file (communes and units); default: built-in Lào Cai sample (PHANANH_GEO)")
+	fs.StringVar(&cfg.PolicyFile, "policy", "", "policy JSON file (routing, deadlines, holidays, limits); default: built-in Lào Cai policy (PHANANH_POLICY)")
+	fs.BoolVar(&cfg.SyncAlways, "sync-always", true, "fsync every append before acknowledging it; false loses acknowledged reports on power loss (PHANANH_SYNC_ALWAYS)")
+	groupCommit := fs.Bool("group-commit", true, "with --sync-always, write concurrent appends as one batch under one fsync; each is still acknowledged only once stored (PHANANH_GROUP_COMMIT)")
+	fs.IntVar(&cfg.GroupMinBatch, "group-min-batch", eventstore.DefaultGroupMinBatch, "smallest group of appends written as one batch; smaller groups go out one by one (a batch costs about 15 single fsyncs here) (PHANANH_GROUP_MIN_BATCH)")
+	fs.IntVar(&cfg.Replicas, "replicas", 1, "stream replicas: 1 embedded, 3 on a cluster (PHANANH_REPLICAS)")
+	fs.DurationVar(&cfg.NATSWait, "nats-wait", app.DefaultNATSWait, "how long start-up retries reaching NATS and creating the stream, with back-off (PHANANH_NATS_WAIT)")
+	fs.DurationVar(&cfg.OverdueGrace, "overdue-grace", 24*time.Hour, "how long past a deadline an overdue case is escalated to the unit head (PHANANH_OVERDUE_GRACE)")
+	fs.IntVar(&cfg.SnapshotEvery, "snapshot-every", app.DefaultSnapshotEvery, "snapshot the read models every N events, so a restart replays at most that many; negative: never (PHANANH_SNAPSHOT_EVERY)")
+	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", app.DefaultSnapshotInterval, "also snapshot at least this often when events arrive (PHANANH_SNAPSHOT_INTERVAL)")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "SMTP server (host:port) for email notifications; empty: no email, webhooks still sent (PHANANH_SMTP_ADDR; auth from PHANANH_SMTP_USERNAME and PHANANH_SMTP_PASSWORD)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "Phản ánh <phananh@localhost>", "sender of email notifications (PHANANH_SMTP_FROM)")
+	// Secrets stay out of argv (and ps): these are read from the environment only.
+	cfg.SMTPUsername, cfg.SMTPPassword = os.Getenv("PHANANH_SMTP_USERNAME"), os.Getenv("PHANANH_SMTP_PASSWORD")
+	cfg.WebhookSecret = os.Getenv("PHANANH_WEBHOOK_SECRET")
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (PHANANH_WEBHOOK_ALLOW_PRIVATE)")
+	fs.BoolVar(&cfg.WebhookAllowHTTP, "webhook-allow-http", false, "let reporters subscribe plain http webhooks, for tests (PHANANH_WEBHOOK_ALLOW_HTTP)")
+	fs.DurationVar(&cfg.NotifyAckWait, "notify-ack-wait", time.Minute, "how long a replica may hold an event's notifications before another takes them over, e.g. after a crash (PHANANH_NOTIFY_ACK_WAIT)")
 	limits := api.DefaultLimits()
 	rateFlags := []struct {
-		name, env, what string
-		rate            *ratelimit.Rate
+		name, what string
+		rate       *ratelimit.Rate
 	}{
-		{"rate-submit", "PHANANH_RATE_SUBMIT", "new reports (native and Open311) and citizens' uploads", &limits.Submit},
-		{"rate-login", "PHANANH_RATE_LOGIN", "staff login attempts", &limits.Login},
-		{"rate-lookup", "PHANANH_RATE_LOOKUP", "tracking-code lookups, citizens' feedback and reopening, Open311 reads by id or token", &limits.Lookup},
+		{"rate-submit", "new reports (native and Open311) and citizens' uploads", &limits.Submit},
+		{"rate-login", "staff login attempts", &limits.Login},
+		{"rate-lookup", "tracking-code lookups, citizens' feedback and reopening, Open311 reads by id or token", &limits.Lookup},
 	}
 	for _, rf := range rateFlags {
-		if v, ok := os.LookupEnv(rf.env); ok {
-			r, err := ratelimit.Parse(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", rf.env, err)
-			}
-			*rf.rate = r
-		}
-		fs.Func(rf.name, fmt.Sprintf("per client address: %s, as \"N/s|m|h burst B\"; 0 disables (default %q) (%s)", rf.what, rf.rate.String(), rf.env),
+		fs.Func(rf.name, fmt.Sprintf("per client address: %s, as \"N/s|m|h burst B\"; 0 disables (default %q) (%s)", rf.what, rf.rate.String(), envName(rf.name)),
 			func(v string) error {
 				r, err := ratelimit.Parse(v)
 				*rf.rate = r
 				return err
 			})
 	}
-	proxies := env("PHANANH_TRUSTED_PROXIES", "")
-	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client; empty: the connection's address is the client (PHANANH_TRUSTED_PROXIES)")
-	hsts, err := time.ParseDuration(env("PHANANH_HSTS_MAX_AGE", "0s"))
-	if err != nil {
-		return fmt.Errorf("PHANANH_HSTS_MAX_AGE: %w", err)
-	}
-	fs.DurationVar(&cfg.HSTSMaxAge, "hsts-max-age", hsts, "send Strict-Transport-Security with this max-age on HTTPS requests (behind a TLS proxy that sets X-Forwarded-Proto); 0: never (PHANANH_HSTS_MAX_AGE)")
-	logLevel := fs.String("log-level", env("PHANANH_LOG_LEVEL", "info"), "debug, info, warn or error (PHANANH_LOG_LEVEL)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client; empty: the connection's address is the client (PHANANH_TRUSTED_PROXIES)")
+	fs.DurationVar(&cfg.HSTSMaxAge, "hsts-max-age", 0, "send Strict-Transport-Security with this max-age on HTTPS requests (behind a TLS proxy that sets X-Forwarded-Proto); 0: never (PHANANH_HSTS_MAX_AGE)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error (PHANANH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // -h printed the flags; asking for help is not a failure
@@ -197,8 +167,12 @@ func serve(args []string, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", strings.Join(fs.Args(), " "))
 	}
+	if err := applyEnv(fs); err != nil {
+		return err
+	}
 	cfg.Limits = &limits
-	if cfg.TrustedProxies, err = parsePrefixes(proxies); err != nil {
+	var err error
+	if cfg.TrustedProxies, err = parsePrefixes(*proxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	cfg.NoGroupCommit = !*groupCommit
