@@ -7,7 +7,6 @@ package escalation
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,14 +22,12 @@ import (
 )
 
 // Stream and consumer names. TASKS is a work queue: a task is removed once
-// acknowledged. NOTIFICATIONS keeps what people must be told, for the
-// delivery that issue 7 builds.
+// acknowledged. Telling the unit of the escalation is the notify package's
+// work: it follows the log, where the escalated event is.
 const (
-	TasksStream         = "TASKS"
-	taskSubjectPrefix   = "tasks.overdue."
-	Consumer            = "overdue-escalator"
-	NotificationsStream = "NOTIFICATIONS"
-	notifySubjectPrefix = "notifications.unit."
+	TasksStream       = "TASKS"
+	taskSubjectPrefix = "tasks.overdue."
+	Consumer          = "overdue-escalator"
 )
 
 // Commander runs a command on a case; the cases service implements it.
@@ -83,12 +80,6 @@ func New(ctx context.Context, js jetstream.JetStream, cmd Commander, cases Cases
 		Retention: jetstream.WorkQueuePolicy, Replicas: cfg.Replicas, Duplicates: time.Hour,
 	}); err != nil {
 		return nil, fmt.Errorf("escalation: tasks stream: %w", err)
-	}
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: NotificationsStream, Subjects: []string{"notifications.>"}, Storage: jetstream.FileStorage,
-		Retention: jetstream.LimitsPolicy, MaxAge: 90 * 24 * time.Hour, Replicas: cfg.Replicas,
-	}); err != nil {
-		return nil, fmt.Errorf("escalation: notifications stream: %w", err)
 	}
 	consumer, err := js.CreateOrUpdateConsumer(ctx, TasksStream, jetstream.ConsumerConfig{
 		Durable: Consumer, FilterSubject: taskSubjectPrefix + ">", AckPolicy: jetstream.AckExplicitPolicy,
@@ -156,7 +147,6 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	_, err = w.cmd.Execute(ctx, id, 0, domain.EscalateOverdue{Grace: w.cfg.Grace}, system, "overdue:"+id.String())
 	switch code := domain.ErrorCode(err); {
 	case err == nil:
-		w.notify(ctx, id)
 		w.cfg.Log.Info("overdue case escalated", "case", id)
 	case code == domain.ECONFLICT || code == domain.EIllegalTransition || code == domain.ENOTFOUND:
 		// Someone acted first, or it was already done: nothing to do.
@@ -166,24 +156,4 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	msg.Ack()
-}
-
-// Notification is what a unit head is told.
-type Notification struct {
-	Type   string      `json:"type"`
-	Case   uuid.UUID   `json:"case"`
-	ToRole domain.Role `json:"to_role"`
-	Time   time.Time   `json:"time"`
-}
-
-func (w *Worker) notify(ctx context.Context, id uuid.UUID) {
-	rec, ok := w.cases.Get(id) // Execute returned once the view applied the event
-	if !ok {
-		return
-	}
-	unit := rec.Case.Unit
-	body, _ := json.Marshal(Notification{Type: "overdue_escalated", Case: id, ToRole: domain.RoleUnitHead, Time: w.cfg.Now()})
-	if _, err := w.js.Publish(ctx, notifySubjectPrefix+unit, body); err != nil {
-		w.cfg.Log.Warn("notification not queued", "case", id, "err", err)
-	}
 }

@@ -150,7 +150,7 @@ func checkReplicas(t *testing.T, url string, want int) []string {
 	if err := streams.Err(); err != nil {
 		t.Fatalf("list streams: %v", err)
 	}
-	for _, must := range []string{eventstore.StreamName, "KV_USERS", "TASKS", "NOTIFICATIONS"} {
+	for _, must := range []string{eventstore.StreamName, "KV_USERS", "TASKS", "KV_NOTIFY_SENT", "NOTIFY_DEAD", "KV_REVOKED_TOKENS"} {
 		found := false
 		for _, n := range names {
 			found = found || strings.HasPrefix(n, must+"=")
