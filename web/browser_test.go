@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -209,6 +210,17 @@ func (b *browser) eval(expr string) any {
 		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
+}
+
+// follow clicks the link sel names as it is when clicked. chromedp.Click
+// holds the node it found, and a list that renders again in between (the
+// queue's first load answering after a filter's) leaves it a node that no
+// longer exists.
+func (b *browser) follow(what, sel string) {
+	b.t.Helper()
+	if v := b.eval(`(function (a) { if (!a) { return false; } a.click(); return true; })(document.querySelector(` + strconv.Quote(sel) + `))`); v != true {
+		b.t.Fatalf("%s: no %s to click", what, sel)
+	}
 }
 
 // waitFor polls a JavaScript condition until it is true.

@@ -63,7 +63,8 @@ func TestMediationAndSupervisorView(t *testing.T) {
 	b.run("supervisor queue", chromedp.SetValue(chromedp.CSS("#q-unit"), "ubnd.lao-cai"),
 		chromedp.Click(chromedp.CSS("#filters button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(`#queue-body a[href="/staff/cases/`+id+`"]`)))
-	b.run("supervisor case", chromedp.Click(chromedp.CSS(`#queue-body a[href="/staff/cases/`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS("#case")))
+	b.follow("supervisor case", `#queue-body a[href="/staff/cases/`+id+`"]`)
+	b.run("the supervisor's case opens", chromedp.WaitVisible(chromedp.CSS("#case")))
 	if n := b.eval(`Array.from(document.querySelectorAll('#actions details')).filter(d => !d.hidden).map(d => d.dataset.action).join(',')`); n != "comment" {
 		t.Errorf("the supervisor is offered %v, want only comment", n)
 	}

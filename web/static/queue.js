@@ -17,12 +17,17 @@
     return '/api/v1/queues/' + encodeURIComponent($('q-unit').value) + '?' + p.toString();
   }
 
+  // Only the latest load renders: on a slow link the first page's answer
+  // may arrive after the one a new filter asked for, and must not replace it.
+  var latest = 0;
   function load() {
+    var mine = ++latest;
     P.show($('queue-error'), '');
     return P.api('GET', query()).then(function (res) {
+      if (mine !== latest) { return; }
       if (res.status !== 200) { P.show($('queue-error'), P.errorText(res)); return; }
       render(res.data);
-    }, function () { P.show($('queue-error'), P.t('offline')); });
+    }, function () { if (mine === latest) { P.show($('queue-error'), P.t('offline')); } });
   }
 
   var heads = Array.prototype.map.call(document.querySelectorAll('#queue thead th'), function (th) { return th.textContent; });
