@@ -25,29 +25,13 @@ var apiCheck *openapitest.Transport
 // TestMain installs the OpenAPI check and fails the run if any answer of
 // the native API did not match its document, whichever test received it.
 func TestMain(m *testing.M) {
-	tr, err := openapitest.NewTransport(api.OpenAPI(), http.DefaultTransport)
+	tr, err := openapitest.Install(api.OpenAPI())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	apiCheck = tr
-	http.DefaultClient.Transport = tr
-	code := m.Run()
-	if v := tr.Violations(); len(v) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: %d answer(s) of the native API do not match api/openapi.json:\n", len(v))
-		for _, s := range v {
-			fmt.Fprintln(os.Stderr, "  "+s)
-		}
-		code = 1
-	} else if testing.Verbose() {
-		unseen := tr.Unseen()
-		fmt.Printf("openapi: %d answers checked against api/openapi.json, all match; %d documented responses not exercised:\n",
-			tr.Checked(), len(unseen))
-		for _, r := range unseen {
-			fmt.Println("  " + r)
-		}
-	}
-	os.Exit(code)
+	os.Exit(tr.Report(m.Run()))
 }
 
 // TestOpenAPIDescribesEveryRoute holds the document to the routes the

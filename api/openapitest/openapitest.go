@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -249,6 +251,41 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Method, req.URL.Path, resp.StatusCode, p, excerpt(body)))
 	}
 	return resp, nil
+}
+
+// Install puts a Transport checking against spec on http.DefaultClient, for
+// a test binary's TestMain: every answer its tests receive through the
+// default client is checked. Report ends the run.
+func Install(spec []byte) (*Transport, error) {
+	tr, err := NewTransport(spec, http.DefaultTransport)
+	if err != nil {
+		return nil, err
+	}
+	http.DefaultClient.Transport = tr
+	return tr, nil
+}
+
+// Report prints the mismatches recorded (with -v, also how many answers
+// were checked and the documented responses none of them showed) and
+// returns the exit code the test binary should end with: code, or 1 if
+// any answer did not match the document, whichever test received it.
+func (t *Transport) Report(code int) int {
+	if v := t.Violations(); len(v) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: %d answer(s) of the native API do not match api/openapi.json:\n", len(v))
+		for _, s := range v {
+			fmt.Fprintln(os.Stderr, "  "+s)
+		}
+		return 1
+	}
+	if testing.Verbose() {
+		unseen := t.Unseen()
+		fmt.Printf("openapi: %d answers checked against api/openapi.json, all match; %d documented responses not exercised:\n",
+			t.Checked(), len(unseen))
+		for _, r := range unseen {
+			fmt.Println("  " + r)
+		}
+	}
+	return code
 }
 
 // Checked is how many answers were checked.

@@ -18,12 +18,14 @@ func TestHealthcheck(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
+		w.Header().Set("Content-Type", "application/json") // as phananh answers
 		w.Write([]byte(`{"status":"ready"}`))
 	}))
 	defer ready.Close()
 	starting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"status":"rebuilding"}`))
+		w.Write([]byte(`{"status":"starting"}`))
 	}))
 	defer starting.Close()
 	release := make(chan struct{})

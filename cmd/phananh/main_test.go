@@ -17,6 +17,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"phananh/api"
+	"phananh/api/openapitest"
 )
 
 // binary is the phananh binary built once for the process tests.
@@ -35,7 +38,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build phananh:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	// The process tests' answers from the real binary are held to the
+	// OpenAPI document too, as the app tests' are.
+	check, err := openapitest.Install(api.OpenAPI())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	code := check.Report(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
