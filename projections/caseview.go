@@ -96,6 +96,7 @@ type CaseView struct {
 	cases   map[uuid.UUID]*caseRec
 	names   names
 	heads   heads
+	datas   sharedData
 	lastSeq uint64
 }
 
@@ -110,7 +111,7 @@ const CaseViewSnapshotVersion = 3
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
-	return &CaseView{cases: make(map[uuid.UUID]*caseRec), names: make(names), heads: make(heads)}
+	return &CaseView{cases: make(map[uuid.UUID]*caseRec), names: make(names), heads: make(heads), datas: make(sharedData)}
 }
 
 // LastSeq implements ReadModel.
@@ -187,7 +188,7 @@ func (v *CaseView) Apply(e domain.Envelope) {
 	}
 	head := v.heads.of(v.names, entryHead{Type: te.Type, Public: te.Public, Role: te.Role, Unit: te.Unit, Actor: te.Actor})
 	rec.Timeline = appendEntry(rec.Timeline, entry{Seq: e.Seq, Time: e.Time, Text: te.Text,
-		Data: v.names.entryDataOf(e.Event), Head: head})
+		Data: v.datas.share(v.names.entryDataOf(e.Event)), Head: head})
 }
 
 // appendEntry appends to a timeline growing it by a quarter rather than

@@ -84,7 +84,7 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, v.SnapshotName(), CaseViewSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore case view: %w", err)
 	}
-	cases, n, hs := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), make(heads)
+	cases, n, hs, ds := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), make(heads), make(sharedData)
 	for _, cs := range snap.Cases {
 		rec := caseRec{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
 			UpdatedAt: cs.UpdatedAt, Attachments: cs.Attachments}
@@ -106,13 +106,13 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 				return fmt.Errorf("restore case view: case %s: entry %d with details of an unknown shape", id, e.Seq)
 			}
 			head := hs.of(n, entryHead{Type: e.Type, Public: e.Public, Role: e.Role, Unit: e.Unit, Actor: e.Actor})
-			rec.Timeline[j] = entry{Seq: e.Seq, Time: e.Time, Text: e.Text, Data: data, Head: head}
+			rec.Timeline[j] = entry{Seq: e.Seq, Time: e.Time, Text: e.Text, Data: ds.share(data), Head: head}
 		}
 		rec.Case = n.internCase(domain.Case{}, rec.Case)
 		cases[id] = &rec
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.cases, v.names, v.heads, v.lastSeq = cases, n, hs, seq
+	v.cases, v.names, v.heads, v.datas, v.lastSeq = cases, n, hs, ds, seq
 	return nil
 }

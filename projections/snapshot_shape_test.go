@@ -77,7 +77,7 @@ func TestSnapshotVersionsFollowStateShapes(t *testing.T) {
 	}{
 		{
 			model: "case_view", version: CaseViewSnapshotVersion,
-			shapes: map[int]string{1: "9847cde40265b6d7", 2: "ce2eeda449c4707a", 3: "8fe3b286cca87ebd"},
+			shapes: map[int]string{1: "9847cde40265b6d7", 2: "ce2eeda449c4707a", 3: "34592f9ea14c3417"},
 			types:  []reflect.Type{reflect.TypeFor[CaseView](), reflect.TypeFor[caseViewSnapshot]()},
 		},
 		{
