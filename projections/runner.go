@@ -210,11 +210,12 @@ func (r *Runner) endRebuildGC() {
 // client's messages and headers, decoded events) into a heap that grows
 // with the models, and with GOGC=100 the collector took a fifth of a
 // rebuild's CPU in phananh bench (BENCHMARKS.md). The cost is memory:
-// the heap may reach up to five times the live data until the models have
-// caught up, then the previous target is restored. A memory limit
+// the heap may reach three times the live data instead of twice until
+// the models have caught up, then the previous target is restored (400
+// saved more CPU but doubled the bench's peak RSS). A memory limit
 // (GOMEMLIMIT) still holds throughout: the collector runs sooner when it
 // is near.
-const rebuildGCPercent = 400
+const rebuildGCPercent = 200
 
 // gcBoost counts the runners rebuilding now: the first raises the GC
 // target, the last one done puts the previous target back.
