@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -326,7 +328,7 @@ func Decode(seq uint64, header nats.Header, data []byte) (domain.Envelope, error
 	if err != nil {
 		return domain.Envelope{}, fmt.Errorf("eventstore: decode seq %d: time: %w", seq, err)
 	}
-	event, err := domain.DecodeEvent(eventType, data)
+	event, err := domain.DecodeEventWith(eventType, data, unmarshalBody)
 	if err != nil {
 		return domain.Envelope{}, fmt.Errorf("eventstore: decode seq %d: %w", seq, err)
 	}
@@ -344,6 +346,22 @@ func Decode(seq uint64, header nats.Header, data []byte) (domain.Envelope, error
 		Seq:           seq,
 	}, nil
 }
+
+// unmarshalBody decodes an event's JSON body with the json v2 decoder,
+// 2.5× faster than encoding/json's on a report and with a third of the
+// allocations (the largest single cost of a rebuild, BENCHMARKS.md). The
+// options accept everything encoding/json accepts for the event structs:
+// names in any case, duplicate names (the last wins), invalid UTF-8 (read
+// as U+FFFD). TestBodyDecodersAgree holds the two to the same result.
+func unmarshalBody(data []byte, v any) error {
+	return jsonv2.Unmarshal(data, v, lenientJSON)
+}
+
+var lenientJSON = jsonv2.JoinOptions(
+	jsontext.AllowInvalidUTF8(true),
+	jsontext.AllowDuplicateNames(true),
+	jsonv2.MatchCaseInsensitiveNames(true),
+)
 
 // DecodeMsg decodes a message delivered by a consumer of the CASES stream.
 func DecodeMsg(msg jetstream.Msg) (domain.Envelope, error) {

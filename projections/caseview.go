@@ -36,26 +36,82 @@ type CaseRecord struct {
 	Attachments []domain.AttachmentAdded
 }
 
+// caseRec is a CaseRecord as the view keeps it: the timeline in compact
+// entries, expanded to TimelineEntry values by Get.
+type caseRec struct {
+	Case        domain.Case
+	Description string
+	OccurredAt  *time.Time
+	UpdatedAt   time.Time
+	Timeline    []entry
+	Attachments []domain.AttachmentAdded
+}
+
+// entry is a TimelineEntry as the view keeps it: 64 bytes instead of 128.
+// What repeats across cases (the type, who acted, whether it is public)
+// sits in one shared entryHead.
+type entry struct {
+	Seq  uint64
+	Time time.Time
+	Text string
+	Data *EntryData // shared by every copy of the entry, never changed
+	Head *entryHead // shared by every entry with the same head, never changed
+}
+
+// entryHead is the part of a timeline entry that repeats across cases.
+type entryHead struct {
+	Type   string
+	Public bool
+	Role   domain.Role
+	Unit   string
+	Actor  string
+}
+
+// heads holds one entryHead of each kind the view has seen: the event
+// types times the staff who act, so it grows with the organisation, not
+// with the cases.
+type heads map[entryHead]*entryHead
+
+// of returns the shared head equal to h, its strings interned in n.
+func (hs heads) of(n names, h entryHead) *entryHead {
+	if p, ok := hs[h]; ok {
+		return p
+	}
+	p := new(entryHead) // not &h, which would put every h on the heap
+	*p = entryHead{Type: n.intern(h.Type), Public: h.Public, Role: domain.Role(n.intern(string(h.Role))),
+		Unit: n.intern(h.Unit), Actor: n.intern(h.Actor)}
+	hs[*p] = p
+	return p
+}
+
+// expand returns the entry as the view's callers see it.
+func (e entry) expand() TimelineEntry {
+	return TimelineEntry{Seq: e.Seq, Type: e.Head.Type, Time: e.Time, Public: e.Head.Public, Role: e.Head.Role,
+		Unit: e.Head.Unit, Actor: e.Head.Actor, Text: e.Text, Data: e.Data}
+}
+
 // CaseView answers a case's status, timeline, unit, deadline and version.
 type CaseView struct {
 	mu      sync.RWMutex
-	cases   map[uuid.UUID]*CaseRecord
+	cases   map[uuid.UUID]*caseRec
 	names   names
+	heads   heads
+	datas   sharedData
 	lastSeq uint64
 }
 
 // CaseViewSnapshotVersion is the version of the case view's snapshot
 // (snapshot_caseview.go). Bump it whenever the state the view keeps changes:
-// a field of CaseRecord, TimelineEntry, domain.Case or domain.AttachmentAdded
+// a field of caseRec, entry, entryHead, domain.Case or domain.AttachmentAdded
 // added, removed or retyped, or Apply filling any of them differently. A
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
-const CaseViewSnapshotVersion = 2
+const CaseViewSnapshotVersion = 3
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
-	return &CaseView{cases: make(map[uuid.UUID]*CaseRecord), names: make(names)}
+	return &CaseView{cases: make(map[uuid.UUID]*caseRec), names: make(names), heads: make(heads), datas: make(sharedData)}
 }
 
 // LastSeq implements ReadModel.
@@ -82,64 +138,65 @@ func (v *CaseView) Apply(e domain.Envelope) {
 		if _, ok := e.Event.(domain.Reported); !ok {
 			return // an event of a case we never saw opened: nothing to attach it to
 		}
-		rec = &CaseRecord{}
+		rec = &caseRec{}
 		v.cases[e.CaseID] = rec
 	}
 	rec.Case = v.names.internCase(rec.Case, domain.Evolve(rec.Case, e))
 	rec.UpdatedAt = e.Time
-	entry := TimelineEntry{Seq: e.Seq, Type: e.Type(), Time: e.Time, Role: domain.Role(v.names.intern(string(e.Actor.Role))),
-		Unit: v.names.intern(e.Actor.Unit), Actor: v.names.intern(e.Actor.ID), Data: v.names.entryDataOf(e.Event)}
+	te := TimelineEntry{Type: e.Type(), Role: e.Actor.Role, Unit: e.Actor.Unit, Actor: e.Actor.ID}
 	switch ev := e.Event.(type) {
 	case domain.Reported:
 		rec.Description, rec.OccurredAt = ev.Description, ev.OccurredAt
-		entry.Public = true
-		entry.Unit = rec.Case.Unit
+		te.Public = true
+		te.Unit = rec.Case.Unit
 	case domain.Accepted:
-		entry.Public, entry.Text = true, ev.Note
+		te.Public, te.Text = true, ev.Note
 	case domain.Rejected:
-		entry.Public, entry.Text = true, ev.Reason
+		te.Public, te.Text = true, ev.Reason
 	case domain.Assigned:
-		entry.Public = true // the citizen sees that someone works on it, not who
+		te.Public = true // the citizen sees that someone works on it, not who
 	case domain.Transferred:
-		entry.Public, entry.Text = true, ev.Reason
+		te.Public, te.Text = true, ev.Reason
 	case domain.InspectionRecorded:
-		entry.Text = ev.Findings
+		te.Text = ev.Findings
 	case domain.MediationScheduled:
-		entry.Public, entry.Text = true, ev.Place
+		te.Public, te.Text = true, ev.Place
 	case domain.MediationHeld:
-		entry.Public = true
-		entry.Text = ev.Minutes
+		te.Public = true
+		te.Text = ev.Minutes
 	case domain.DeadlineExtended:
-		entry.Public, entry.Text = true, ev.Reason
+		te.Public, te.Text = true, ev.Reason
 	case domain.Escalated:
-		entry.Public, entry.Text = true, ev.Reason
+		te.Public, te.Text = true, ev.Reason
 	case domain.Resolved:
-		entry.Public, entry.Text = true, ev.Summary
+		te.Public, te.Text = true, ev.Summary
 	case domain.Closed:
-		entry.Public, entry.Text = true, ev.Note
+		te.Public, te.Text = true, ev.Note
 	case domain.Reopened:
-		entry.Public, entry.Text = true, ev.Reason
+		te.Public, te.Text = true, ev.Reason
 	case domain.CommentAdded:
-		entry.Public, entry.Text = ev.Public, ev.Text
+		te.Public, te.Text = ev.Public, ev.Text
 	case domain.AttachmentAdded:
 		rec.Attachments = append(rec.Attachments, ev)
-		entry.Public = ev.Public
+		te.Public = ev.Public
 	case domain.FeedbackGiven:
-		entry.Public, entry.Text = true, ev.Comment
+		te.Public, te.Text = true, ev.Comment
 	case domain.Reclassified:
-		entry.Public, entry.Text = true, ev.Reason
+		te.Public, te.Text = true, ev.Reason
 	case domain.ReporterErased:
-		entry.Text = ev.Reason
+		te.Text = ev.Reason
 	}
-	rec.Timeline = appendEntry(rec.Timeline, entry)
+	head := v.heads.of(v.names, entryHead{Type: te.Type, Public: te.Public, Role: te.Role, Unit: te.Unit, Actor: te.Actor})
+	rec.Timeline = appendEntry(rec.Timeline, entry{Seq: e.Seq, Time: e.Time, Text: te.Text,
+		Data: v.datas.share(v.names.entryDataOf(e.Event)), Head: head})
 }
 
 // appendEntry appends to a timeline growing it by a quarter rather than
 // doubling it: most cases stop after a handful of events, and a timeline
 // doubled to eight places for five entries wastes three entries a case.
-func appendEntry(tl []TimelineEntry, e TimelineEntry) []TimelineEntry {
+func appendEntry(tl []entry, e entry) []entry {
 	if len(tl) == cap(tl) {
-		grown := make([]TimelineEntry, len(tl), len(tl)+len(tl)/4+1)
+		grown := make([]entry, len(tl), len(tl)+len(tl)/4+1)
 		copy(grown, tl)
 		tl = grown
 	}
@@ -165,11 +222,19 @@ func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {
 	if !ok {
 		return CaseRecord{}, false
 	}
-	out := *rec
-	// The entries' Data are shared with the view: they are never changed.
-	out.Timeline = append([]TimelineEntry(nil), rec.Timeline...)
+	return rec.record(), true
+}
+
+// record returns a copy of rec as the view's callers see it.
+func (rec *caseRec) record() CaseRecord {
+	out := CaseRecord{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt, UpdatedAt: rec.UpdatedAt,
+		Timeline: make([]TimelineEntry, len(rec.Timeline))}
+	for i, e := range rec.Timeline {
+		// The entries' Data are shared with the view: they are never changed.
+		out.Timeline[i] = e.expand()
+	}
 	out.Attachments = append([]domain.AttachmentAdded(nil), rec.Attachments...)
-	return out, true
+	return out
 }
 
 // PublicTimeline returns the entries a citizen may see, without staff ids

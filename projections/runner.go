@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -47,6 +48,8 @@ type Runner struct {
 	started   time.Time
 	rebuild   time.Duration // from started until caught up
 	sinceSnap uint64        // events applied since the last periodic snapshot
+
+	gcRestore func() // ends the rebuild's GC target (rebuildGC); nil outside a rebuild
 
 	snapCfg SnapshotConfig
 	snapDue chan struct{} // a periodic snapshot is due
@@ -94,6 +97,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.ready = target <= lowest
 	if r.ready {
 		r.rebuild = time.Since(started)
+	} else {
+		r.gcRestore = rebuildGC()
+		defer r.endRebuildGC()
 	}
 	close(r.advanced) // waiters for what the snapshots hold need wait no more
 	r.advanced = make(chan struct{})
@@ -170,6 +176,10 @@ func (r *Runner) apply(e domain.Envelope) {
 		r.ready = true
 		r.rebuild = time.Since(r.started)
 		r.log.Info("projections caught up", "seq", e.Seq, "took", r.rebuild.String())
+		if r.gcRestore != nil {
+			r.gcRestore()
+			r.gcRestore = nil
+		}
 	}
 	if r.snapCfg.Every > 0 {
 		if r.sinceSnap++; r.sinceSnap >= r.snapCfg.Every {
@@ -182,6 +192,59 @@ func (r *Runner) apply(e domain.Envelope) {
 	}
 	close(r.advanced)
 	r.advanced = make(chan struct{})
+}
+
+// endRebuildGC ends the rebuild's GC target if the rebuild did not finish
+// (Run stopped before the models caught up).
+func (r *Runner) endRebuildGC() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.gcRestore != nil {
+		r.gcRestore()
+		r.gcRestore = nil
+	}
+}
+
+// rebuildGCPercent is the garbage collector's target (GOGC) while runners
+// rebuild their models at start. A rebuild allocates fast (the NATS
+// client's messages and headers, decoded events) into a heap that grows
+// with the models, and with GOGC=100 the collector took a fifth of a
+// rebuild's CPU in phananh bench (BENCHMARKS.md). The cost is memory:
+// the heap may reach three times the live data instead of twice until
+// the models have caught up, then the previous target is restored (400
+// saved more CPU but doubled the bench's peak RSS). A memory limit
+// (GOMEMLIMIT) still holds throughout: the collector runs sooner when it
+// is near.
+const rebuildGCPercent = 200
+
+// gcBoost counts the runners rebuilding now: the first raises the GC
+// target, the last one done puts the previous target back.
+var gcBoost struct {
+	sync.Mutex
+	n    int
+	prev int
+}
+
+// rebuildGC raises the GC target to rebuildGCPercent, unless the process
+// set a higher one or turned the collector off, for one rebuild; the
+// function it returns ends that.
+func rebuildGC() (restore func()) {
+	gcBoost.Lock()
+	defer gcBoost.Unlock()
+	if gcBoost.n == 0 {
+		gcBoost.prev = debug.SetGCPercent(rebuildGCPercent)
+		if gcBoost.prev < 0 || gcBoost.prev > rebuildGCPercent {
+			debug.SetGCPercent(gcBoost.prev)
+		}
+	}
+	gcBoost.n++
+	return func() {
+		gcBoost.Lock()
+		defer gcBoost.Unlock()
+		if gcBoost.n--; gcBoost.n == 0 {
+			debug.SetGCPercent(gcBoost.prev)
+		}
+	}
 }
 
 // Applied returns the sequence of the last event applied to every model.

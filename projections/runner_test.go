@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"testing"
@@ -157,11 +158,18 @@ func TestRunnerRebuildsCasesFromTheLog(t *testing.T) {
 	cases, wantStatus := sixCases()
 	log := appendRoundRobin(t, s, cases)
 
+	// The rebuild raises the GC target until it has caught up.
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	gcPercent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+
 	// Hold the feed before the last event to see the runner part-way.
 	src := newGatedSource(s, log.last)
 	view := projections.NewCaseView()
 	r := startRunner(t, src, view)
 	src.waitReached(t)
+	if got := gcPercent(); got <= 100 {
+		t.Errorf("GC target during the rebuild = %d, want it raised above 100", got)
+	}
 	// The runner decodes and applies on two goroutines, so the feed standing
 	// at the gate means every earlier event was handed over, not yet applied.
 	waitCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -180,6 +188,9 @@ func TestRunnerRebuildsCasesFromTheLog(t *testing.T) {
 	}
 	close(src.release)
 	waitReady(t, r)
+	if got := gcPercent(); got != 100 {
+		t.Errorf("GC target after the rebuild = %d, want 100 back", got)
+	}
 
 	if got, want := r.Applied(), log.last; got != want {
 		t.Errorf("Applied() = %d, want the stream's last seq %d", got, want)

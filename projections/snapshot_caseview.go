@@ -18,7 +18,7 @@ type caseViewSnapshot struct {
 	Cases []caseSnapshot
 }
 
-// caseSnapshot is one CaseRecord, its timeline kept apart because each
+// caseSnapshot is one case's record, its timeline kept apart because each
 // entry's Data has no exported fields for gob to write.
 type caseSnapshot struct {
 	Case        domain.Case
@@ -64,8 +64,8 @@ func (v *CaseView) Snapshot(w io.Writer) (uint64, error) {
 		rec := *v.cases[id]
 		tl := make([]timelineSnapshot, len(rec.Timeline))
 		for j, e := range rec.Timeline {
-			tl[j] = timelineSnapshot{Seq: e.Seq, Type: e.Type, Time: e.Time, Public: e.Public, Role: e.Role,
-				Unit: e.Unit, Actor: e.Actor, Text: e.Text, Data: e.Data.snapshot()}
+			tl[j] = timelineSnapshot{Seq: e.Seq, Type: e.Head.Type, Time: e.Time, Public: e.Head.Public, Role: e.Head.Role,
+				Unit: e.Head.Unit, Actor: e.Head.Actor, Text: e.Text, Data: e.Data.snapshot()}
 		}
 		snap.Cases[i] = caseSnapshot{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt,
 			UpdatedAt: rec.UpdatedAt, Attachments: rec.Attachments, Timeline: tl}
@@ -84,9 +84,9 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, v.SnapshotName(), CaseViewSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore case view: %w", err)
 	}
-	cases, n := make(map[uuid.UUID]*CaseRecord, len(snap.Cases)), make(names)
+	cases, n, hs, ds := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), make(heads), make(sharedData)
 	for _, cs := range snap.Cases {
-		rec := CaseRecord{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
+		rec := caseRec{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
 			UpdatedAt: cs.UpdatedAt, Attachments: cs.Attachments}
 		id := rec.Case.ID
 		switch {
@@ -99,20 +99,20 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 		case len(cs.Timeline) == 0:
 			return fmt.Errorf("restore case view: case %s without a timeline", id)
 		}
-		rec.Timeline = make([]TimelineEntry, len(cs.Timeline))
+		rec.Timeline = make([]entry, len(cs.Timeline))
 		for j, e := range cs.Timeline {
 			data, ok := e.Data.restore(n)
 			if !ok {
 				return fmt.Errorf("restore case view: case %s: entry %d with details of an unknown shape", id, e.Seq)
 			}
-			rec.Timeline[j] = TimelineEntry{Seq: e.Seq, Type: e.Type, Time: e.Time, Public: e.Public,
-				Role: domain.Role(n.intern(string(e.Role))), Unit: n.intern(e.Unit), Actor: n.intern(e.Actor), Text: e.Text, Data: data}
+			head := hs.of(n, entryHead{Type: e.Type, Public: e.Public, Role: e.Role, Unit: e.Unit, Actor: e.Actor})
+			rec.Timeline[j] = entry{Seq: e.Seq, Time: e.Time, Text: e.Text, Data: ds.share(data), Head: head}
 		}
 		rec.Case = n.internCase(domain.Case{}, rec.Case)
 		cases[id] = &rec
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.cases, v.names, v.lastSeq = cases, n, seq
+	v.cases, v.names, v.heads, v.datas, v.lastSeq = cases, n, hs, ds, seq
 	return nil
 }

@@ -195,6 +195,45 @@ func (s *dataSnapshot) restore(n names) (*EntryData, bool) {
 	return &EntryData{shape: dataShape(s.Shape), t: s.T, a: n.intern(s.A), b: n.intern(s.B), n: s.N}, true
 }
 
+// sharedData holds one EntryData of each value whose details repeat across
+// cases: a deadline (the end of a day) with its clock, an assignee, a
+// transfer's units, an outcome, a rating. Like names it grows with the
+// organisation and the calendar, not with the cases. Details unique to
+// their case (a file, a duplicate's id, an extension's decision, an
+// inspection's time) are not kept here: sharing them would only grow it.
+type sharedData map[dataKey]*EntryData
+
+// dataKey is an EntryData by what it renders: t as its instant and zone
+// offset rather than its *time.Location, of which every decoded time has
+// its own.
+type dataKey struct {
+	shape dataShape
+	sec   int64
+	nsec  int
+	off   int
+	a, b  string
+	n     int64
+}
+
+// share returns the EntryData kept for d's value, keeping d if there is
+// none yet.
+func (s sharedData) share(d *EntryData) *EntryData {
+	if d == nil {
+		return nil
+	}
+	switch d.shape {
+	case shapeAttachment, shapeDuplicateOf, shapeExtension, shapeInspectedAt:
+		return d
+	}
+	_, off := d.t.Zone()
+	k := dataKey{shape: d.shape, sec: d.t.Unix(), nsec: d.t.Nanosecond(), off: off, a: d.a, b: d.b, n: d.n}
+	if p, ok := s[k]; ok {
+		return p
+	}
+	s[k] = d
+	return d
+}
+
 // names holds one copy of each string that repeats across cases (a unit,
 // a commune, a category, a role, a staff id), so that each case does not
 // keep its own copy as decoded from its events. A model keeps one, guarded
