@@ -2,9 +2,7 @@ package projections_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -68,53 +66,14 @@ func BenchmarkCaseViewApply(b *testing.B) {
 // JetStream holding 10,000 events in 2,000 cases: what a replica does at
 // start. Each operation runs a new runner until it has caught up.
 func BenchmarkRunnerRebuild(b *testing.B) {
-	const cases, perCase = 2_000, 5
-	s := startStore(b) // SyncAlways off: setup only, the benchmark reads
+	const cases = 2_000 // of 5 events each (lifecycle)
+	s := startStore(b)  // SyncAlways off: setup only, the benchmark reads
 	ctx := testContext(b)
 
 	// Eight writers append cases one event at a time, as the service does,
 	// so the log interleaves cases. (An atomic batch per case would be
 	// slower: the server stages every batch in a store of its own.)
-	work := make(chan int)
-	var writers sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		writers.Go(func() {
-			for n := range work {
-				id := uuid.Must(uuid.NewV7())
-				var version uint64
-				for j, e := range lifecycle(n) {
-					env := envelopeAt(id, officer, t0.Add(time.Duration(j)*time.Hour), e)
-					seq, err := s.Append(ctx, version, []domain.Envelope{env})
-					if err != nil {
-						errs <- fmt.Errorf("append %s to case %d: %w", e.EventType(), n, err)
-						return
-					}
-					version = seq
-				}
-			}
-		})
-	}
-	for n := range cases {
-		select {
-		case work <- n:
-		case err := <-errs:
-			b.Fatal(err)
-		}
-	}
-	close(work)
-	writers.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	last, err := s.LastSeq(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if last != cases*perCase {
-		b.Fatalf("stream holds %d events, want %d", last, cases*perCase)
-	}
+	last := fillLifecycles(b, s, cases)
 
 	discard := slog.New(slog.DiscardHandler)
 	var ops int
