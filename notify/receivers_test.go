@@ -1,12 +1,10 @@
 package notify_test
 
 import (
-	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -15,6 +13,7 @@ import (
 	"testing"
 
 	"phananh/notify"
+	"phananh/notify/smtptest"
 )
 
 // received is one message a test receiver got.
@@ -46,90 +45,29 @@ func (in *inbox) all() []received {
 	return append([]received(nil), in.msgs...)
 }
 
-// smtpServer speaks just enough SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA,
-// RSET, NOOP, QUIT; no TLS, no auth) to take messages from net/smtp.
+// smtpServer keeps what the test SMTP server takes in the inbox; reject,
+// if set, refuses a message to the recipient at the end of DATA, echoing
+// the address as real servers do.
 type smtpServer struct {
-	ln    net.Listener
-	inbox *inbox
-	t     *testing.T
-	// reject, if set, refuses a message to the recipient at the end of
-	// DATA, echoing the address as real servers do.
+	*smtptest.Server
+	inbox  *inbox
+	t      *testing.T
 	reject func(rcpt string) bool
 }
 
 func startSMTP(t *testing.T, in *inbox) *smtpServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{ln: ln, inbox: in, t: t}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(conn)
-		}
-	}()
+	s := &smtpServer{inbox: in, t: t}
+	s.Server = smtptest.Start(t, s.message)
 	return s
 }
 
-func (s *smtpServer) Addr() string { return s.ln.Addr().String() }
-
-func (s *smtpServer) serve(conn net.Conn) {
-	defer conn.Close()
-	r := bufio.NewReader(conn)
-	say := func(line string) { io.WriteString(conn, line+"\r\n") }
-	say("220 test.local ESMTP")
-	var rcpts []string
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
-		switch {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250-test.local")
-			say("250 8BITMIME")
-		case strings.HasPrefix(cmd, "MAIL FROM:"):
-			rcpts = nil
-			say("250 OK")
-		case strings.HasPrefix(cmd, "RCPT TO:"):
-			addr := strings.TrimSpace(line[len("RCPT TO:"):])
-			rcpts = append(rcpts, strings.Trim(addr, "<> \r\n"))
-			say("250 OK")
-		case cmd == "DATA":
-			say("354 go ahead")
-			var data strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				data.WriteString(strings.TrimPrefix(l, ".")) // undo dot-stuffing
-			}
-			if s.reject != nil && len(rcpts) == 1 && s.reject(rcpts[0]) {
-				say("550 5.1.1 <" + rcpts[0] + ">: mailbox unavailable")
-				continue
-			}
-			s.deliver(rcpts, data.String())
-			say("250 OK queued")
-		case cmd == "RSET", cmd == "NOOP":
-			say("250 OK")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("502 not implemented")
-		}
+func (s *smtpServer) message(rcpts []string, data string) string {
+	if s.reject != nil && len(rcpts) == 1 && s.reject(rcpts[0]) {
+		return "550 5.1.1 <" + rcpts[0] + ">: mailbox unavailable"
 	}
+	s.deliver(rcpts, data)
+	return "250 OK queued"
 }
 
 func (s *smtpServer) deliver(rcpts []string, data string) {

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -14,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	"phananh/notify/smtptest"
 )
 
-// mailbox is an SMTP listener that can be told to hang at the end of a
+// mailbox is an SMTP server that can be told to hang at the end of a
 // message's DATA (the sender is then mid-send: the message is not taken).
 type mailbox struct {
-	ln       net.Listener
+	*smtptest.Server
 	mu       sync.Mutex
 	hang     bool
 	hung     chan struct{} // closed when a message hangs
@@ -30,71 +26,23 @@ type mailbox struct {
 
 func startMailbox(t *testing.T) *mailbox {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mailbox{ln: ln, hung: make(chan struct{})}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go m.serve(conn)
-		}
-	}()
+	m := &mailbox{hung: make(chan struct{})}
+	m.Server = smtptest.Start(t, m.message)
 	return m
 }
 
-func (m *mailbox) serve(conn net.Conn) {
-	defer conn.Close()
-	r := bufio.NewReader(conn)
-	say := func(s string) { io.WriteString(conn, s+"\r\n") }
-	say("220 mailbox ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 mailbox")
-		case cmd == "DATA":
-			say("354 go ahead")
-			var data strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				data.WriteString(strings.TrimPrefix(l, "."))
-			}
-			m.mu.Lock()
-			if m.hang {
-				m.hang = false
-				close(m.hung)
-				m.mu.Unlock()
-				io.Copy(io.Discard, r) // never answer: the sender waits
-				return
-			}
-			msg, err := mail.ReadMessage(strings.NewReader(data.String()))
-			if err == nil {
-				m.accepted = append(m.accepted, msg.Header.Get("Message-ID"))
-			}
-			m.mu.Unlock()
-			say("250 OK")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("250 OK")
-		}
+func (m *mailbox) message(_ []string, data string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.hang {
+		m.hang = false
+		close(m.hung)
+		return smtptest.Hang
 	}
+	if msg, err := mail.ReadMessage(strings.NewReader(data)); err == nil {
+		m.accepted = append(m.accepted, msg.Header.Get("Message-ID"))
+	}
+	return "250 OK"
 }
 
 func (m *mailbox) taken() []string {
@@ -111,7 +59,7 @@ func TestKill9MidSendNotifiesOnce(t *testing.T) {
 	box := startMailbox(t)
 	box.hang = true
 	dir, nats := t.TempDir(), freePort(t)
-	args := []string{"--data", dir, "--nats-listen", nats, "--smtp-addr", box.ln.Addr().String(),
+	args := []string{"--data", dir, "--nats-listen", nats, "--smtp-addr", box.Addr(),
 		"--smtp-from", "Phản ánh <noreply@phananh.test>", "--notify-ack-wait", "2s"}
 	p := startServe(t, args...)
 
@@ -150,12 +98,7 @@ func TestKill9MidSendNotifiesOnce(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// Once the consumer holds nothing, no second send can come.
-	nc, err := natsgo.Connect("nats://" + nats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := jetStream(t, "nats://"+nats)
 	for {
 		c, err := js.Consumer(context.Background(), "CASES", "notifier")
 		if err != nil {
