@@ -108,26 +108,7 @@ func startProcess(t *testing.T, dataDir string) *process {
 
 func submit(t *testing.T, p *process, i int) (id, code string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{
-		"category": "pollution.noise", "title": fmt.Sprintf("Tiếng ồn công trường %d", i),
-		"description": "Máy khoan hoạt động sau 22 giờ.", "location": map[string]any{"commune": "cam-duong"},
-		"anonymous": true,
-	})
-	resp, err := http.Post("http://"+p.http+"/api/v1/reports", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("submit %d: status %d", i, resp.StatusCode)
-	}
-	var r struct {
-		ID           string `json:"id"`
-		TrackingCode string `json:"tracking_code"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
+	r := submitReceipt(t, p, i)
 	return r.ID, r.TrackingCode
 }
 
