@@ -349,15 +349,6 @@ func redact(err error, secrets []string) string {
 	return text
 }
 
-// notifying lists the events that can change a case's status or unit;
-// the rest (comments, attachments, feedback…) are acknowledged without
-// loading the case.
-var notifying = map[string]bool{
-	"reported": true, "accepted": true, "rejected": true, "assigned": true, "transferred": true,
-	"inspection_recorded": true, "mediation_scheduled": true, "mediation_held": true,
-	"escalated": true, "resolved": true, "closed": true, "reopened": true,
-}
-
 // Payload is the body of every webhook: what changed, never who reported
 // it or what they wrote.
 type Payload struct {
@@ -375,7 +366,7 @@ type Payload struct {
 // log up to the event, so the unit is the one handling the case after it
 // and a redelivery plans the same sends.
 func (w *Worker) plan(ctx context.Context, env domain.Envelope) ([]send, error) {
-	if !notifying[env.Type()] {
+	if !domain.MayTell(env.Type()) {
 		return nil, nil
 	}
 	events, _, err := w.store.Load(ctx, env.CaseID)
@@ -398,10 +389,11 @@ func (w *Worker) plan(ctx context.Context, env domain.Envelope) ([]send, error) 
 	if !found {
 		return nil, fmt.Errorf("event %s not in the log of case %s", env.ID, env.CaseID)
 	}
-	esc, _ := env.Event.(domain.Escalated)
-	if before.Status == after.Status && before.Unit == after.Unit && !esc.Overdue {
+	toReporter, toUnit := domain.Told(before, after, env.Event)
+	if !toReporter && !toUnit {
 		return nil, nil
 	}
+	esc, _ := env.Event.(domain.Escalated)
 	unit, ok := w.cfg.Geo.Unit(after.Unit)
 	if !ok {
 		unit = domain.Unit{Code: after.Unit}
@@ -409,12 +401,15 @@ func (w *Worker) plan(ctx context.Context, env domain.Envelope) ([]send, error) 
 	ch := change{EventID: env.ID.String(), EventType: env.Type(), CaseID: env.CaseID.String(), Title: after.Title,
 		Status: after.Status, Unit: unit, Time: env.Time, Overdue: esc.Overdue, Detail: detail(env.Event, unit)}
 	var sends []send
-	if !esc.Overdue {
+	if toReporter {
 		rs, err := w.reporterSends(ctx, env, after, reported.Lang(), ch)
 		if err != nil {
 			return nil, err
 		}
 		sends = append(sends, rs...)
+	}
+	if !toUnit {
+		return sends, nil
 	}
 	if unit.Email != "" && w.mailer != nil {
 		sends = append(sends, w.emailSend(ToUnit, unit.Email, env, unitMessage(ch)))
