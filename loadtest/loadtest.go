@@ -109,6 +109,11 @@ type Config struct {
 	ReplayEvents int           // events in the replayed stream
 	Mix          Mix
 	Modes        []Mode
+	// QueryReads is the queries a second the query phase's steady load
+	// offers, QueryWriteShare the share of the submit throughput measured
+	// in the same mode that its writers offer (queryPhase).
+	QueryReads      float64
+	QueryWriteShare float64
 	// NoGroupCommit starts the service with every append published on its
 	// own (app.Config.NoGroupCommit), to compare with grouping.
 	NoGroupCommit bool
@@ -137,8 +142,18 @@ func (c Config) phase(name string) func() {
 // DefaultConfig is the full run the issue asks for.
 func DefaultConfig() Config {
 	return Config{Duration: 10 * time.Second, Concurrency: 32, Cases: 100_000, ReplayEvents: 1_000_000,
+		QueryReads: DefaultQueryReads, QueryWriteShare: DefaultQueryWriteShare,
 		Mix: DefaultMix, Modes: []Mode{ModeFsync, ModeRelaxed}}
 }
+
+// The steady load of the query phase. 200 queries a second is a province's
+// staff at its busiest (a few hundred officers, each opening a page every
+// second or two); writes at half the measured capacity keep the service
+// busy without saturating it, where a latency target means something.
+const (
+	DefaultQueryReads      = 200
+	DefaultQueryWriteShare = 0.5
+)
 
 func (c Config) check() error {
 	switch {
@@ -148,6 +163,10 @@ func (c Config) check() error {
 		return errors.New("bench: --concurrency must be at least 2 (the query phase needs a writer and a reader)")
 	case c.Cases < 1:
 		return errors.New("bench: --cases must be at least 1")
+	case c.QueryReads <= 0:
+		return errors.New("bench: --query-reads must be positive")
+	case c.QueryWriteShare < 0 || c.QueryWriteShare > 1:
+		return errors.New("bench: --query-write-share is a share of the submit throughput, from 0 to 1")
 	case c.ReplayEvents < 1:
 		return errors.New("bench: --replay-events must be at least 1")
 	case len(c.Modes) == 0:

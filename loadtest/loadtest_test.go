@@ -20,6 +20,8 @@ var wantLines = []string{
 	"replay_events", "replay_raw", "replay_models", "replay_ratio", "heap_bytes_per_case",
 	"query_queue_p50", "query_queue_p99", "query_case_p50", "query_case_p99",
 	"query_dashboard_p50", "query_dashboard_p99", "query_writes",
+	"query_queue_p50_flat_out", "query_queue_p99_flat_out", "query_case_p50_flat_out", "query_case_p99_flat_out",
+	"query_dashboard_p50_flat_out", "query_dashboard_p99_flat_out", "query_writes_flat_out",
 }
 
 func TestRunPrintsEveryFigure(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -269,11 +270,21 @@ func liveHeap() uint64 {
 }
 
 // queryPhase starts the app on the dataset (it rebuilds at start), then
-// has most clients submit reports while a few read queue pages, case views
-// and the month's dashboard, one request after another. The readers are
-// few on purpose: with as many closed-loop readers as writers on two
-// cores, a read's latency is mostly its wait in the CPU's queue (Little's
-// law: readers / throughput), not what the query costs.
+// measures queue pages, case views and the month's dashboard twice while
+// reports are written:
+//
+//   - at a steady load (the target is measured here): writers offer
+//     cfg.QueryWriteShare of the submit throughput this run measured in the
+//     same mode, readers cfg.QueryReads queries a second, both open loop:
+//     each request is sent at its turn whatever the answers before it did.
+//     Latency counts from the send, not the turn: an in-process client's
+//     timer firing late would otherwise be charged to the service. How
+//     many reads went out late is noted, so a stall that held back later
+//     requests (coordinated omission) shows;
+//   - flat out, for half the duration: every client sends its next request
+//     as soon as the last is answered, a few readers among many writers. The
+//     two cores are then saturated, and a read's latency is mostly its wait
+//     for a CPU behind the writers' work (Little's law), not what it costs.
 func queryPhase(ctx context.Context, cfg Config, mode Mode, dir string, ds *dataset, rep *Report) error {
 	fmt.Fprintf(cfg.Progress, "[queries] app (%s) rebuilding %d events\n", mode.Name, ds.events)
 	a, err := startApp(ctx, cfg, mode, dir)
@@ -291,18 +302,91 @@ func queryPhase(ctx context.Context, cfg Config, mode Mode, dir string, ds *data
 	if err != nil {
 		return err
 	}
-	readers := min(max(1, cfg.Concurrency/8), 4)
-	writers := cfg.Concurrency - readers
-	fmt.Fprintf(cfg.Progress, "[queries] %d readers, %d writers, %s\n", readers, writers, cfg.Duration)
-	rep.note("queries: %d readers one request at a time, %d writers submitting reports", readers, writers)
-	month := time.Now().In(domain.Vietnam).Format("2006-01")
-	weights := []float64{cfg.Mix.Queue, cfg.Mix.Case, cfg.Mix.Dashboard}
+	q := queryLoad{ds: ds, writer: c, reader: reader, weights: []float64{cfg.Mix.Queue, cfg.Mix.Case, cfg.Mix.Dashboard},
+		month: time.Now().In(domain.Vietnam).Format("2006-01")}
+	q.readers = min(max(1, cfg.Concurrency/8), 4)
+	q.writers = cfg.Concurrency - q.readers
+
+	submitted, _ := rep.Get("submit_" + mode.Name)
+	q.writeRate = cfg.QueryWriteShare * submitted
+	q.readRate = cfg.QueryReads
+	fmt.Fprintf(cfg.Progress, "[queries] steady: %.0f reads/s from %d readers, %.0f writes/s from %d writers, %s\n",
+		q.readRate, q.readers, q.writeRate, q.writers, cfg.Duration)
+	end := cfg.phase("queries")
+	steady, err := q.run(ctx, cfg.Duration)
+	end()
+	if err != nil {
+		return err
+	}
+	steady.report(rep, "")
+	rep.add("query_writes", steady.writes.rate(), "req/s")
+	rep.note("queries: steady load: %.0f reads/s offered (%s; %d sent over 1 ms after their turn), %.0f reports/s offered (%.2f of submit_%s %.0f/s), open loop",
+		q.readRate, steady.counts(), steady.late, q.writeRate, cfg.QueryWriteShare, mode.Name, submitted)
+
+	q.readRate, q.writeRate = 0, 0
+	flatFor := max(cfg.Duration/2, time.Millisecond)
+	fmt.Fprintf(cfg.Progress, "[queries] flat out: %d readers, %d writers, %s\n", q.readers, q.writers, flatFor)
+	end = cfg.phase("queries_flat_out")
+	flat, err := q.run(ctx, flatFor)
+	end()
+	if err != nil {
+		return err
+	}
+	flat.report(rep, "_flat_out")
+	rep.add("query_writes_flat_out", flat.writes.rate(), "req/s")
+	rep.note("queries: flat out: %d readers and %d writers, each sending as soon as answered (%s)", q.readers, q.writers, flat.counts())
+	return ctx.Err()
+}
+
+// queryLoad is what the query phase sends: reads of the dataset's queues,
+// cases and dashboard, and new reports. A rate of 0 means closed loop.
+type queryLoad struct {
+	ds                  *dataset
+	writer, reader      *client
+	weights             []float64
+	month               string
+	readers, writers    int
+	readRate, writeRate float64 // per second, over all readers or writers
+}
+
+// queryResult is one run's latencies by kind of query, and the writes.
+type queryResult struct {
+	kinds  [3]summary
+	writes summary
+	late   int64 // reads sent more than 1 ms after their turn
+}
+
+var queryKinds = [3]string{"queue", "case", "dashboard"}
+
+func (r queryResult) report(rep *Report, suffix string) {
+	for k, name := range queryKinds {
+		if r.kinds[k].n == 0 {
+			continue
+		}
+		rep.add("query_"+name+"_p50"+suffix, ms(r.kinds[k].p50), "ms")
+		rep.add("query_"+name+"_p99"+suffix, ms(r.kinds[k].p99), "ms")
+	}
+}
+
+func (r queryResult) counts() string {
+	parts := make([]string, 0, len(queryKinds))
+	for k, name := range queryKinds {
+		parts = append(parts, fmt.Sprintf("%s %d (%.0f/s)", name, r.kinds[k].n, r.kinds[k].rate()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// run sends the load for d and sums up what came back.
+func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, error) {
 	var lat [3]latencies
 	var writes latencies
-	var failures atomic.Int64
+	var failures, late atomic.Int64
 	var firstFailure atomic.Value
-	end := cfg.phase("queries")
-	elapsed := runFor(ctx, cfg.Duration, cfg.Concurrency, func(ctx context.Context, worker int, until time.Time) {
+	fail := func(msg string) {
+		failures.Add(1)
+		firstFailure.CompareAndSwap(nil, msg)
+	}
+	elapsed := runFor(ctx, d, q.readers+q.writers, func(ctx context.Context, worker int, until time.Time) {
 		r := rand.New(rand.NewPCG(uint64(worker), 0x2545f4914f6cdd1d))
 		var own [3][]time.Duration
 		var wrote []time.Duration
@@ -312,54 +396,87 @@ func queryPhase(ctx context.Context, cfg Config, mode Mode, dir string, ds *data
 			}
 			writes.add(wrote)
 		}()
-		for time.Now().Before(until) && ctx.Err() == nil {
-			if worker < writers {
+		writer := worker < q.writers
+		rate, n, i := q.readRate, q.readers, worker-q.writers
+		if writer {
+			rate, n, i = q.writeRate, q.writers, worker
+		}
+		next := newSchedule(rate, n, i)
+		for ctx.Err() == nil {
+			at, ok := next(until)
+			if !ok {
+				return
+			}
+			if writer {
 				t0 := time.Now()
-				if _, err := submitOne(ctx, c); err != nil {
-					failures.Add(1)
-					firstFailure.CompareAndSwap(nil, err.Error())
+				if _, err := submitOne(ctx, q.writer); err != nil {
+					fail(err.Error())
 					continue
 				}
 				wrote = append(wrote, time.Since(t0))
 				continue
 			}
-			kind := pick(r, weights)
+			kind := pick(r, q.weights)
 			var path string
 			switch kind {
 			case 0:
-				path = "/api/v1/queues/" + ds.units[r.IntN(len(ds.units))] + "?open=true&limit=50"
+				path = "/api/v1/queues/" + q.ds.units[r.IntN(len(q.ds.units))] + "?open=true&limit=50"
 			case 1:
-				path = "/api/v1/cases/" + ds.ids[r.IntN(len(ds.ids))].String()
+				path = "/api/v1/cases/" + q.ds.ids[r.IntN(len(q.ds.ids))].String()
 			default:
-				path = "/api/v1/dashboard/monthly?month=" + month
+				path = "/api/v1/dashboard/monthly?month=" + q.month
 			}
 			t0 := time.Now()
-			status, data, err := reader.do(ctx, http.MethodGet, path, nil, "")
+			if t0.Sub(at) > time.Millisecond {
+				late.Add(1)
+			}
+			status, data, err := q.reader.do(ctx, http.MethodGet, path, nil, "")
 			if err != nil || status != http.StatusOK {
-				failures.Add(1)
-				firstFailure.CompareAndSwap(nil, fmt.Sprintf("GET %s: %d %.200s %v", path, status, data, err))
+				fail(fmt.Sprintf("GET %s: %d %.200s %v", path, status, data, err))
 				continue
 			}
 			own[kind] = append(own[kind], time.Since(t0))
 		}
 	})
-	end()
 	if n := failures.Load(); n > 0 {
-		return fmt.Errorf("queries: %d requests failed, the first: %v", n, firstFailure.Load())
+		return queryResult{}, fmt.Errorf("queries: %d requests failed, the first: %v", n, firstFailure.Load())
 	}
-	names := []string{"queue", "case", "dashboard"}
-	for k, name := range names {
-		s := lat[k].summary(elapsed)
-		if s.n == 0 {
-			continue
+	var res queryResult
+	for k := range lat {
+		res.kinds[k] = lat[k].summary(elapsed)
+	}
+	res.writes = writes.summary(elapsed)
+	res.late = late.Load()
+	return res, ctx.Err()
+}
+
+// newSchedule returns when the i-th of n clients sharing rate requests a
+// second sends its next request: every n/rate seconds, the clients offset
+// from one another so their requests interleave rather than arrive
+// together. It waits until that time and returns it; a client that is late
+// (its last answer came after its next turn) sends at once, and its latency
+// still counts from the turn it missed. Rate 0 is closed loop: now, every
+// time. ok is false once the next turn is past until.
+func newSchedule(rate float64, n, i int) func(until time.Time) (at time.Time, ok bool) {
+	if rate <= 0 {
+		return func(until time.Time) (time.Time, bool) {
+			now := time.Now()
+			return now, now.Before(until)
 		}
-		rep.add("query_"+name+"_p50", ms(s.p50), "ms")
-		rep.add("query_"+name+"_p99", ms(s.p99), "ms")
-		rep.note("queries: %s %d requests (%.0f/s)", name, s.n, s.rate())
 	}
-	w := writes.summary(elapsed)
-	rep.add("query_writes", w.rate(), "req/s")
-	return ctx.Err()
+	every := time.Duration(float64(n) / rate * float64(time.Second))
+	turn := time.Now().Add(every * time.Duration(i) / time.Duration(n))
+	return func(until time.Time) (time.Time, bool) {
+		at := turn
+		if !at.Before(until) {
+			return at, false
+		}
+		turn = turn.Add(every)
+		if wait := time.Until(at); wait > 0 {
+			time.Sleep(wait)
+		}
+		return at, true
+	}
 }
 
 // pick chooses an index by weight.

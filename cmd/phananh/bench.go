@@ -26,12 +26,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Concurrency, "concurrency", def.Concurrency, "concurrent clients in every timed phase")
 	fs.IntVar(&cfg.Cases, "cases", def.Cases, "open cases in the log the query phase reads")
 	fs.IntVar(&cfg.ReplayEvents, "replay-events", def.ReplayEvents, "events in the log the replay phase rebuilds from")
+	fs.Float64Var(&cfg.QueryReads, "query-reads", def.QueryReads, "queries a second the query phase's steady load sends")
+	fs.Float64Var(&cfg.QueryWriteShare, "query-write-share", def.QueryWriteShare, "share of the measured submit throughput the query phase's steady load writes (0 to 1)")
 	mix := fs.String("mix", def.Mix.String(), "weights of actions (accept, assign, comment, resolve), the stale fraction of actions, and weights of queries (queue, case, dashboard)")
 	syncMode := fs.String("sync", "both", "durability modes to measure: both, fsync or relaxed")
 	groupCommit := fs.Bool("group-commit", true, "group concurrent appends into one fsync in fsync mode, as `phananh serve` does by default")
 	out := fs.String("out", "", "also write the \"name value unit\" lines to this file")
 	fs.StringVar(&cfg.Dir, "dir", "", "parent of the temporary data directories (default: the system's)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (client, service and embedded server) to this path plus .<phase>")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (client, service and embedded server) to this path plus .<phase>, and allocation profiles at its start and end (.<phase>.allocs-start, .allocs-end: go tool pprof -sample_index=alloc_space -base start end)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -60,8 +62,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --mix %s\n\n",
-		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.Mix)
+	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --query-reads %g --query-write-share %g --mix %s\n\n",
+		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.QueryReads, cfg.QueryWriteShare, cfg.Mix)
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
@@ -85,7 +87,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 // profilePhase returns a loadtest phase hook that writes one CPU profile per
 // measured phase, to prefix.<phase> (e.g. cpu.prof.submit_fsync): a profile
-// of the whole run would mix the phases' very different work.
+// of the whole run would mix the phases' very different work. Allocations
+// are what drive the collector, whose pauses and assists show in latency
+// tails, so each phase gets their profile too.
 func profilePhase(prefix string, stderr io.Writer) func(string) func() {
 	return func(name string) func() {
 		f, err := os.Create(prefix + "." + name)
@@ -98,9 +102,22 @@ func profilePhase(prefix string, stderr io.Writer) func(string) func() {
 			f.Close()
 			return func() {}
 		}
+		// The allocation profile counts from the process's start: one at
+		// each end of the phase, and pprof's -base gives the phase's own.
+		writeAllocs := func(suffix string) {
+			a, err := os.Create(prefix + "." + name + suffix)
+			if err == nil {
+				err = errors.Join(pprof.Lookup("allocs").WriteTo(a, 0), a.Close())
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "bench: allocation profile:", err)
+			}
+		}
+		writeAllocs(".allocs-start")
 		return func() {
 			pprof.StopCPUProfile()
 			f.Close()
+			writeAllocs(".allocs-end")
 		}
 	}
 }
