@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
 
 	"phananh/domain"
 	"phananh/projections"
@@ -159,6 +162,28 @@ func BenchmarkEncodeQueuePage(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "bytes")
 	})
+	// The same two ways through an Echo context, as the handler answers.
+	e := echo.New()
+	for _, send := range []struct {
+		name string
+		send func(echo.Context) error
+	}{
+		{"queue_page/echo_c.JSON", func(c echo.Context) error { return c.JSON(http.StatusOK, page) }},
+		{"queue_page/echo_sendQueuePage", func(c echo.Context) error { return sendQueuePage(c, page) }},
+	} {
+		b.Run(send.name, func(b *testing.B) {
+			b.ReportAllocs()
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/queues/ubnd.lao-cai?open=true&limit=50", nil)
+			rec := httptest.NewRecorder()
+			for b.Loop() {
+				rec.Body.Reset()
+				clear(rec.Header())
+				if err := send.send(e.NewContext(req, rec)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	for _, a := range []struct {
 		name   string
 		answer any

@@ -200,16 +200,14 @@ func (p *queuePage) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, `{"items":null`...) // as encoding/json; getQueue never sends it
 	} else {
 		b = append(b, `{"items":[`...)
-	}
-	for i := range p.Items {
-		if i > 0 {
-			b = append(b, ',')
+		for i := range p.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = p.Items[i].AppendJSON(b); err != nil {
+				return nil, err
+			}
 		}
-		if b, err = p.Items[i].AppendJSON(b); err != nil {
-			return nil, err
-		}
-	}
-	if p.Items != nil {
 		b = append(b, ']')
 	}
 	if p.Next != "" { // omitempty
