@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's tests: the whole suite under the race detector, then every
-# fuzz target for a bounded time (FUZZTIME each, default 7s: eight targets
-# stay within about a minute) beyond the
+# fuzz target for a bounded time (FUZZTIME each, default 7s: ten targets
+# stay within about a minute and a half) beyond the
 # seed corpora in testdata/fuzz/ that the suite already ran. Any failure
 # fails the script; a fuzz failure leaves its input in testdata/fuzz/.
 set -euo pipefail
@@ -14,6 +14,8 @@ go test -race -count=1 -timeout 20m ./...
 fuzz_targets=(
   "./api FuzzSubmitReport"
   "./api FuzzActionBody"
+  "./api FuzzQueuePageJSON"
+  "./jsonappend FuzzString"
   "./open311 FuzzOpen311Form"
   "./domain FuzzDecide"
   "./domain FuzzEvolve"
