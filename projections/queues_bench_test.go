@@ -104,3 +104,69 @@ func BenchmarkQueuesApply(b *testing.B) {
 		q.Apply(env)
 	}
 }
+
+// BenchmarkQueuesReportMidUnit reports a new case into a unit of 25,000
+// cases, due at a deadline in the middle of the unit's queue (a report is
+// due before the cases already accepted, whose handling period is longer),
+// and transfers it out again so the unit keeps its size. One operation is
+// both events: an insertion into the middle of the unit's order and a
+// removal from it, under the model's write lock.
+func BenchmarkQueuesReportMidUnit(b *testing.B) {
+	q := qBenchUnit(25_000) // deadlines: reported ≤ qT0+28d, accepted qT0+30d…+47d
+	mid := qT0.AddDate(0, 0, 38)
+	seq := uint64(1 << 32) // after every event qBenchUnit applied
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		id := uuid.Must(uuid.NewV7())
+		at := qT0.Add(time.Duration(i) * time.Second)
+		seq++
+		q.Apply(domain.Envelope{CaseID: id, Time: at, Seq: seq, Event: qReport(qSaPa, domain.KindIncident,
+			"pollution.water", "xa-1", qBenchTitles[i%len(qBenchTitles)], qBenchDescription, mid.Add(time.Duration(i)))})
+		seq++
+		q.Apply(domain.Envelope{CaseID: id, Time: at, Seq: seq, Event: domain.Transferred{From: qSaPa, To: qSo}})
+	}
+	if n := q.Units()[qSaPa]; n == 0 {
+		b.Fatal("the unit is empty")
+	}
+}
+
+// BenchmarkQueuesRebuild applies the log of 100,000 open cases in four
+// units (report, acceptance, assignment: the state of
+// BenchmarkQueries100k) to a fresh model, as a start-up rebuild does once
+// the events are decoded. An acceptance moves its case from the report's
+// deadline to the handling deadline, across the middle of a unit of
+// 25,000 cases. ns/event is the cost of one Apply.
+func BenchmarkQueuesRebuild(b *testing.B) {
+	const n = 100_000
+	units := []string{"ubnd.lao-cai", "ubnd.sa-pa", "ubnd.bat-xat", "so.tnmt"}
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = uuid.Must(uuid.NewV7())
+	}
+	envs := make([]domain.Envelope, 0, 3*n)
+	for j := range 3 {
+		for i := range n {
+			e := lifecycle(i)[j]
+			if r, ok := e.(domain.Reported); ok {
+				r.Unit = units[i%len(units)]
+				r.Location.Commune = fmt.Sprintf("xa-%d", i%30)
+				e = r
+			}
+			envs = append(envs, domain.Envelope{CaseID: ids[i], Time: t0.Add(time.Duration(i)*time.Second + time.Duration(j)*time.Hour),
+				Event: e, Seq: uint64(len(envs) + 1)})
+		}
+	}
+	b.ReportAllocs()
+	var ops int
+	for b.Loop() {
+		q := projections.NewQueues()
+		for _, env := range envs {
+			q.Apply(env)
+		}
+		if q.Len() != n {
+			b.Fatalf("model holds %d cases, want %d", q.Len(), n)
+		}
+		ops++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ops*len(envs)), "ns/event")
+}

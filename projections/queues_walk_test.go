@@ -14,11 +14,28 @@ import (
 )
 
 // TestQueuesUnitWalkEqualsScan checks the pages of one unit, read from its
-// list kept in deadline order, against the same pages computed by the scan
+// tree kept in deadline order, against the same pages computed by the scan
 // that serves queries over every unit, on a model whose cases are all in
 // that unit: deadlines shared, missing, extended and moved, in both
-// directions, with filters and a search, page after page.
+// directions, with filters and a search, page after page. Deadlines are
+// drawn from a few days (runs of one deadline longer than a page), or
+// mostly distinct (runs of one or two, shorter than a page), each new one
+// as likely before the deadlines already held as after them.
 func TestQueuesUnitWalkEqualsScan(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		deadline func(r *rand.Rand) time.Time
+	}{
+		{"few deadlines", func(r *rand.Rand) time.Time { return qT0.AddDate(0, 0, r.IntN(8)) }},
+		{"distinct deadlines", func(r *rand.Rand) time.Time { return qT0.Add(time.Duration(r.IntN(8*24*60)) * time.Minute) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			testQueuesUnitWalkEqualsScan(t, tt.deadline)
+		})
+	}
+}
+
+func testQueuesUnitWalkEqualsScan(t *testing.T, deadlineOf func(*rand.Rand) time.Time) {
 	r := rand.New(rand.NewPCG(7, 11))
 	q := projections.NewQueues()
 	var seq uint64
@@ -26,7 +43,7 @@ func TestQueuesUnitWalkEqualsScan(t *testing.T) {
 		seq++
 		q.Apply(domain.Envelope{CaseID: id, Time: qT0.Add(time.Duration(seq) * time.Minute), Event: e, Seq: seq})
 	}
-	deadline := func() time.Time { return qT0.AddDate(0, 0, r.IntN(8)) } // few distinct deadlines: many ties
+	deadline := func() time.Time { return deadlineOf(r) }
 	var ids []uuid.UUID
 	for i := range 600 {
 		id := uuid.Must(uuid.NewV7())
@@ -57,6 +74,7 @@ func TestQueuesUnitWalkEqualsScan(t *testing.T) {
 	for _, sortBy := range []string{"", "deadline", "-deadline"} {
 		for _, base := range []projections.QueueQuery{
 			{Limit: 17},
+			{Limit: 1, Statuses: []domain.Status{domain.StatusAccepted}},
 			{Limit: 50, Open: qBool(true)},
 			{Limit: 9, Overdue: qBool(false), Commune: "xa-1"},
 			{Limit: 13, Q: "ô nhiễm"},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/btree"
 	"github.com/google/uuid"
 
 	"phananh/domain"
@@ -51,11 +52,12 @@ func (q *Queues) Snapshot(w io.Writer) (uint64, error) {
 	slices.Sort(units)
 	snap := queuesSnapshot{Units: make([]queueUnitSnapshot, len(units))}
 	for i, unit := range units {
-		list := q.byUnit[unit]
-		cs := make([]queueCaseSnapshot, len(list))
-		for j, ent := range list {
-			cs[j] = queueCaseSnapshot{Case: ent.c.full(), Search: ent.search, UpdatedAt: ent.updatedAt}
-		}
+		tree := q.byUnit[unit]
+		cs := make([]queueCaseSnapshot, 0, tree.Len())
+		tree.Ascend(func(ent *queueEntry) bool {
+			cs = append(cs, queueCaseSnapshot{Case: ent.c.full(), Search: ent.search, UpdatedAt: ent.updatedAt})
+			return true
+		})
 		snap.Units[i] = queueUnitSnapshot{Unit: unit, Cases: cs}
 	}
 	h := snapshotHeader{Model: q.SnapshotName(), Version: QueuesSnapshotVersion, Seq: q.lastSeq}
@@ -73,7 +75,8 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 		return fmt.Errorf("restore queues: %w", err)
 	}
 	cases, n := make(map[uuid.UUID]*queueEntry), make(names)
-	byUnit := make(map[string][]*queueEntry, len(snap.Units))
+	free := btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize)
+	byUnit := make(map[string]*queueTree, len(snap.Units))
 	for _, u := range snap.Units {
 		if len(u.Cases) == 0 || byUnit[u.Unit] != nil {
 			return fmt.Errorf("restore queues: unit %q empty or listed twice", u.Unit)
@@ -100,10 +103,14 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 		if !slices.IsSortedFunc(list, compareEntries) {
 			return fmt.Errorf("restore queues: unit %q not in deadline order", u.Unit)
 		}
-		byUnit[u.Unit] = list
+		tree := newQueueTree(free)
+		for _, ent := range list {
+			tree.ReplaceOrInsert(ent) // no two keys are equal: the ids differ
+		}
+		byUnit[u.Unit] = tree
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.cases, q.byUnit, q.names, q.lastSeq = cases, byUnit, n, seq
+	q.cases, q.byUnit, q.free, q.names, q.lastSeq = cases, byUnit, free, n, seq
 	return nil
 }

@@ -81,8 +81,12 @@ func TestSnapshotVersionsFollowStateShapes(t *testing.T) {
 			types:  []reflect.Type{reflect.TypeFor[CaseView](), reflect.TypeFor[caseViewSnapshot]()},
 		},
 		{
+			// Queues' shape takes in the insides of github.com/google/btree
+			// through byUnit (version 3: the unit lists became trees; the
+			// snapshot's bytes did not change). An upgrade of btree that
+			// changes its nodes asks for a bump that costs one rebuild.
 			model: "queues", version: QueuesSnapshotVersion,
-			shapes: map[int]string{1: "bb1d46fa7db09853", 2: "515804df02684d53"},
+			shapes: map[int]string{1: "bb1d46fa7db09853", 2: "515804df02684d53", 3: "33ad8931256a2d04"},
 			types:  []reflect.Type{reflect.TypeFor[Queues](), reflect.TypeFor[queuesSnapshot]()},
 		},
 		{
