@@ -74,6 +74,13 @@ func testServer(t *testing.T) (*httptest.Server, *tapListener) {
 			w.(http.Flusher).Flush()
 		}
 	})
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(300 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		io.WriteString(w, "late")
+	})
 	mux.HandleFunc("DELETE /empty", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -254,6 +261,38 @@ func TestClientRedialsAfterIdleClose(t *testing.T) {
 	}
 	if got, want := c.pool.dials.Load(), int64(2); got != want {
 		t.Errorf("%d dials, want %d", got, want)
+	}
+}
+
+// ctx's deadline bounds a request; a request after it, on the same
+// connection, has its own.
+func TestClientDeadline(t *testing.T) {
+	srv, _ := testServer(t)
+	c := newClient(srv.Listener.Addr().String(), 1)
+	defer c.close()
+
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.do(short, http.MethodGet, "/length", nil, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	status, err := c.do(testContext(t), http.MethodGet, "/slow", nil, "", func(_ int, body []byte) { got = string(body) })
+	if err != nil || status != 200 || got != "late" {
+		t.Fatalf("a 300 ms answer after a request with a 100 ms deadline: %d %q %v", status, got, err)
+	}
+
+	short, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	if status, err := c.do(short, http.MethodGet, "/slow", nil, "", nil); err == nil {
+		t.Fatalf("a 300 ms answer within a 100 ms deadline: %d", status)
+	}
+	if took := time.Since(t0); took > 250*time.Millisecond {
+		t.Errorf("the request gave up after %v, want about 100 ms", took)
+	}
+	if got := c.pool.dials.Load(); got != 1 {
+		t.Errorf("%d dials, want 1", got)
 	}
 }
 
