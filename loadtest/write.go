@@ -505,14 +505,15 @@ func actionPhase(ctx context.Context, head *client, pool *casePool, cfg Config) 
 				} `json:"error"`
 			}
 			var failure string
+			var took time.Duration
 			status, err := head.do(ctx, http.MethodPost, "/api/v1/cases/"+c.id+"/"+opPath[op], bodies[op],
 				strconv.Quote(strconv.FormatUint(version, 10)), func(status int, data []byte) {
+					took = time.Since(t0) // the answer is in: reading it is the client's time
 					_ = json.Unmarshal(data, &ans)
 					if status/100 != 2 && status != http.StatusConflict {
 						failure = string(data)
 					}
 				})
-			took := time.Since(t0)
 			switch {
 			case err != nil || (status/100 != 2 && status != http.StatusConflict):
 				if failures.Add(1) == 1 {
