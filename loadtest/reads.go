@@ -430,9 +430,14 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 			if t0.Sub(at) > time.Millisecond {
 				late.Add(1)
 			}
-			status, data, err := q.reader.do(ctx, http.MethodGet, path, nil, "")
+			var failure string
+			status, err := q.reader.do(ctx, http.MethodGet, path, nil, "", func(status int, data []byte) {
+				if status != http.StatusOK {
+					failure = fmt.Sprintf("%.200s", data)
+				}
+			})
 			if err != nil || status != http.StatusOK {
-				fail(fmt.Sprintf("GET %s: %d %.200s %v", path, status, data, err))
+				fail(fmt.Sprintf("GET %s: %d %s %v", path, status, failure, err))
 				continue
 			}
 			own[kind] = append(own[kind], time.Since(t0))
