@@ -138,24 +138,8 @@ func BenchmarkQueuesReportMidUnit(b *testing.B) {
 // 25,000 cases. ns/event is the cost of one Apply.
 func BenchmarkQueuesRebuild(b *testing.B) {
 	const n = 100_000
-	units := []string{"ubnd.lao-cai", "ubnd.sa-pa", "ubnd.bat-xat", "so.tnmt"}
-	ids := make([]uuid.UUID, n)
-	for i := range ids {
-		ids[i] = uuid.Must(uuid.NewV7())
-	}
 	envs := make([]domain.Envelope, 0, 3*n)
-	for j := range 3 {
-		for i := range n {
-			e := lifecycle(i)[j]
-			if r, ok := e.(domain.Reported); ok {
-				r.Unit = units[i%len(units)]
-				r.Location.Commune = fmt.Sprintf("xa-%d", i%30)
-				e = r
-			}
-			envs = append(envs, domain.Envelope{CaseID: ids[i], Time: t0.Add(time.Duration(i)*time.Second + time.Duration(j)*time.Hour),
-				Event: e, Seq: uint64(len(envs) + 1)})
-		}
-	}
+	heapLog(b, n, 3, func(env domain.Envelope) { envs = append(envs, env) })
 	b.ReportAllocs()
 	var ops int
 	for b.Loop() {
