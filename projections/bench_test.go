@@ -97,3 +97,26 @@ func BenchmarkRunnerRebuild(b *testing.B) {
 	}
 	b.ReportMetric(float64(ops)*float64(last)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkCaseViewGet reads cases of ten events (commentedLife) from a
+// case view: the copy a case page or a timeline answer starts from.
+// ns/op is one Get.
+func BenchmarkCaseViewGet(b *testing.B) {
+	const cases = 1_000
+	view := projections.NewCaseView()
+	var ids []uuid.UUID
+	heapLogOf(b, cases, 10, commentedLife, func(env domain.Envelope) {
+		if env.Seq <= cases {
+			ids = append(ids, env.CaseID)
+		}
+		view.Apply(env)
+	})
+	b.ReportAllocs()
+	var i int
+	for b.Loop() {
+		if rec, ok := view.Get(ids[i%cases]); !ok || len(rec.Timeline) != 10 {
+			b.Fatalf("Get: ok %v, %d entries; want true, 10", ok, len(rec.Timeline))
+		}
+		i++
+	}
+}

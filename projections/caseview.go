@@ -37,22 +37,28 @@ type CaseRecord struct {
 }
 
 // caseRec is a CaseRecord as the view keeps it: the timeline in compact
-// entries, expanded to TimelineEntry values by Get.
+// entries, expanded to TimelineEntry values by Get. It keeps no UpdatedAt:
+// every event a case has adds an entry, so the last entry's time is when
+// the case was last updated (24 bytes less takes the record from the
+// 640-byte size class to the 576-byte one).
 type caseRec struct {
 	Case        domain.Case
 	Description string
 	OccurredAt  *time.Time
-	UpdatedAt   time.Time
-	Timeline    []entry
+	Timeline    []entry // never empty
 	Attachments []domain.AttachmentAdded
 }
 
-// entry is a TimelineEntry as the view keeps it: 64 bytes instead of 128.
-// What repeats across cases (the type, who acted, whether it is public)
-// sits in one shared entryHead.
+// updatedAt is the time of the case's latest event.
+func (rec *caseRec) updatedAt() time.Time { return rec.Timeline[len(rec.Timeline)-1].time() }
+
+// entry is a TimelineEntry as the view keeps it: 48 bytes instead of 128.
+// What repeats across cases (the type, who acted, whether it is public,
+// the time's zone) sits in one shared entryHead, and the time is kept as
+// Unix nanoseconds rather than a 24-byte time.Time.
 type entry struct {
 	Seq  uint64
-	Time time.Time
+	At   int64 // the time in Unix nanoseconds, in Head.Zone; unused if Head.Far
 	Text string
 	Data *EntryData // shared by every copy of the entry, never changed
 	Head *entryHead // shared by every entry with the same head, never changed
@@ -65,6 +71,37 @@ type entryHead struct {
 	Role   domain.Role
 	Unit   string
 	Actor  string
+	// Zone is the location of the entry's time, so Get gives back the
+	// time.Time Apply was given: UTC for every event decoded from the log
+	// (ce-time) and for every UTC time a snapshot restores, so one head
+	// serves them all.
+	Zone *time.Location
+	// Far is set for a time Unix nanoseconds cannot hold (before 1678 or
+	// after 2262, the zero time among them): Exact holds it whole, so such
+	// an entry shares its head only with entries at the same time. No event
+	// of the log has one.
+	Far   bool
+	Exact time.Time
+}
+
+// newEntry returns the entry of an event at t, its head h (without a time)
+// shared through hs.
+func newEntry(hs heads, n names, seq uint64, t time.Time, text string, data *EntryData, h entryHead) entry {
+	h.Zone = t.Location()
+	ns := t.UnixNano()
+	if !time.Unix(0, ns).Equal(t) {
+		h.Far, h.Exact, ns = true, t, 0
+	}
+	return entry{Seq: seq, At: ns, Text: text, Data: data, Head: hs.of(n, h)}
+}
+
+// time returns the entry's time as Apply was given it, but for a
+// monotonic clock reading, which no decoded time has.
+func (e entry) time() time.Time {
+	if e.Head.Far {
+		return e.Head.Exact
+	}
+	return time.Unix(0, e.At).In(e.Head.Zone)
 }
 
 // heads holds one entryHead of each kind the view has seen: the event
@@ -79,14 +116,14 @@ func (hs heads) of(n names, h entryHead) *entryHead {
 	}
 	p := new(entryHead) // not &h, which would put every h on the heap
 	*p = entryHead{Type: n.intern(h.Type), Public: h.Public, Role: domain.Role(n.intern(string(h.Role))),
-		Unit: n.intern(h.Unit), Actor: n.intern(h.Actor)}
+		Unit: n.intern(h.Unit), Actor: n.intern(h.Actor), Zone: h.Zone, Far: h.Far, Exact: h.Exact}
 	hs[*p] = p
 	return p
 }
 
 // expand returns the entry as the view's callers see it.
 func (e entry) expand() TimelineEntry {
-	return TimelineEntry{Seq: e.Seq, Type: e.Head.Type, Time: e.Time, Public: e.Head.Public, Role: e.Head.Role,
+	return TimelineEntry{Seq: e.Seq, Type: e.Head.Type, Time: e.time(), Public: e.Head.Public, Role: e.Head.Role,
 		Unit: e.Head.Unit, Actor: e.Head.Actor, Text: e.Text, Data: e.Data}
 }
 
@@ -107,7 +144,7 @@ type CaseView struct {
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
-const CaseViewSnapshotVersion = 3
+const CaseViewSnapshotVersion = 4
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
@@ -142,7 +179,6 @@ func (v *CaseView) Apply(e domain.Envelope) {
 		v.cases[e.CaseID] = rec
 	}
 	rec.Case = v.names.internCase(rec.Case, domain.Evolve(rec.Case, e))
-	rec.UpdatedAt = e.Time
 	te := TimelineEntry{Type: e.Type(), Role: e.Actor.Role, Unit: e.Actor.Unit, Actor: e.Actor.ID}
 	switch ev := e.Event.(type) {
 	case domain.Reported:
@@ -186,17 +222,19 @@ func (v *CaseView) Apply(e domain.Envelope) {
 	case domain.ReporterErased:
 		te.Text = ev.Reason
 	}
-	head := v.heads.of(v.names, entryHead{Type: te.Type, Public: te.Public, Role: te.Role, Unit: te.Unit, Actor: te.Actor})
-	rec.Timeline = appendEntry(rec.Timeline, entry{Seq: e.Seq, Time: e.Time, Text: te.Text,
-		Data: v.datas.share(v.names.entryDataOf(e.Event)), Head: head})
+	rec.Timeline = appendEntry(rec.Timeline, newEntry(v.heads, v.names, e.Seq, e.Time, te.Text,
+		v.datas.share(v.names.entryDataOf(e.Event)),
+		entryHead{Type: te.Type, Public: te.Public, Role: te.Role, Unit: te.Unit, Actor: te.Actor}))
 }
 
-// appendEntry appends to a timeline growing it by a quarter rather than
-// doubling it: most cases stop after a handful of events, and a timeline
-// doubled to eight places for five entries wastes three entries a case.
+// appendEntry appends to a timeline growing it by two places, or by a
+// quarter once it holds more than eight, rather than doubling it: most
+// cases stop after a handful of events, so a timeline leaves at most one
+// place unused up to twelve entries (a doubled one left up to half). With
+// 48-byte entries each capacity up to twelve fills its size class exactly.
 func appendEntry(tl []entry, e entry) []entry {
 	if len(tl) == cap(tl) {
-		grown := make([]entry, len(tl), len(tl)+len(tl)/4+1)
+		grown := make([]entry, len(tl), len(tl)+max(2, len(tl)/4))
 		copy(grown, tl)
 		tl = grown
 	}
@@ -227,7 +265,7 @@ func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {
 
 // record returns a copy of rec as the view's callers see it.
 func (rec *caseRec) record() CaseRecord {
-	out := CaseRecord{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt, UpdatedAt: rec.UpdatedAt,
+	out := CaseRecord{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt, UpdatedAt: rec.updatedAt(),
 		Timeline: make([]TimelineEntry, len(rec.Timeline))}
 	for i, e := range rec.Timeline {
 		// The entries' Data are shared with the view: they are never changed.

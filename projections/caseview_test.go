@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -177,5 +178,80 @@ func TestCaseViewIgnoresEventsOfUnknownCases(t *testing.T) {
 	}
 	if got := view.LastSeq(); got != 7 {
 		t.Errorf("LastSeq() = %d, want 7", got)
+	}
+}
+
+// TestCaseViewKeepsEventTimesExactly applies, in memory, cases whose
+// events happened in various zones, or at times Unix nanoseconds cannot
+// hold: the view keeps a time as nanoseconds and its zone apart, and Get
+// must still give back the very time.Time it was given (same instant,
+// same location), as the timeline's UpdatedAt. A snapshot (gob) keeps each
+// time's offset, so a restored view renders every time as before.
+func TestCaseViewKeepsEventTimesExactly(t *testing.T) {
+	parsed := func(s string) time.Time {
+		at, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	tests := []struct {
+		name string
+		at   time.Time
+	}{
+		{"utc, as decoded from ce-time", parsed("2026-03-02T08:00:00.123456789Z")},
+		{"utc location", time.Date(2026, 3, 2, 8, 0, 0, 1, time.UTC)},
+		{"vietnam", time.Date(2026, 3, 2, 15, 0, 0, 0, domain.Vietnam)},
+		{"parsed offset", parsed("2026-03-02T13:30:00.5+05:30")},
+		{"local", time.Date(2026, 3, 2, 8, 0, 0, 0, time.Local)},
+		{"before unix time", time.Date(1969, 12, 31, 23, 59, 59, 999, time.UTC)},
+		{"zero", time.Time{}},
+		{"before 1678", time.Date(1600, 1, 1, 0, 0, 0, 7, domain.Vietnam)},
+		{"after 2262", time.Date(2300, 1, 1, 0, 0, 0, 7, time.UTC)},
+	}
+	view := projections.NewCaseView()
+	ids := make([]uuid.UUID, len(tests))
+	var seq uint64
+	for i, tt := range tests {
+		ids[i] = newCaseID()
+		for _, e := range []domain.Event{reported(i), domain.CommentAdded{Text: "x"}} {
+			env := envelopeAt(ids[i], officer, tt.at, e)
+			seq++
+			env.Seq = seq
+			view.Apply(env)
+		}
+	}
+	restored := projections.NewCaseView()
+	if err := restored.Restore(bytes.NewReader(snapshotBytes(t, view)), seq); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, ok := view.Get(ids[i])
+			if !ok || len(rec.Timeline) != 2 {
+				t.Fatalf("Get: ok %v, %d entries; want true, 2", ok, len(rec.Timeline))
+			}
+			for _, e := range rec.Timeline {
+				if e.Time != tt.at || e.Time.Location() != tt.at.Location() {
+					t.Errorf("entry %d at %v (%p), want %v (%p)", e.Seq, e.Time, e.Time.Location(), tt.at, tt.at.Location())
+				}
+			}
+			if rec.UpdatedAt != tt.at {
+				t.Errorf("UpdatedAt = %v, want %v", rec.UpdatedAt, tt.at)
+			}
+			back, ok := restored.Get(ids[i])
+			if !ok {
+				t.Fatal("case missing after Restore")
+			}
+			want := tt.at.Format(time.RFC3339Nano)
+			for _, e := range back.Timeline {
+				if got := e.Time.Format(time.RFC3339Nano); got != want || !e.Time.Equal(tt.at) {
+					t.Errorf("restored entry %d at %s, want %s", e.Seq, got, want)
+				}
+			}
+			if got := back.UpdatedAt.Format(time.RFC3339Nano); got != want {
+				t.Errorf("restored UpdatedAt = %s, want %s", got, want)
+			}
+		})
 	}
 }

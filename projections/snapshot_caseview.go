@@ -24,7 +24,6 @@ type caseSnapshot struct {
 	Case        domain.Case
 	Description string
 	OccurredAt  *time.Time
-	UpdatedAt   time.Time
 	Attachments []domain.AttachmentAdded
 	Timeline    []timelineSnapshot
 }
@@ -64,11 +63,11 @@ func (v *CaseView) Snapshot(w io.Writer) (uint64, error) {
 		rec := *v.cases[id]
 		tl := make([]timelineSnapshot, len(rec.Timeline))
 		for j, e := range rec.Timeline {
-			tl[j] = timelineSnapshot{Seq: e.Seq, Type: e.Head.Type, Time: e.Time, Public: e.Head.Public, Role: e.Head.Role,
+			tl[j] = timelineSnapshot{Seq: e.Seq, Type: e.Head.Type, Time: e.time(), Public: e.Head.Public, Role: e.Head.Role,
 				Unit: e.Head.Unit, Actor: e.Head.Actor, Text: e.Text, Data: e.Data.snapshot()}
 		}
 		snap.Cases[i] = caseSnapshot{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt,
-			UpdatedAt: rec.UpdatedAt, Attachments: rec.Attachments, Timeline: tl}
+			Attachments: rec.Attachments, Timeline: tl}
 	}
 	h := snapshotHeader{Model: v.SnapshotName(), Version: CaseViewSnapshotVersion, Seq: v.lastSeq}
 	if err := encodeSnapshot(w, h, snap); err != nil {
@@ -87,7 +86,7 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	cases, n, hs, ds := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), make(heads), make(sharedData)
 	for _, cs := range snap.Cases {
 		rec := caseRec{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
-			UpdatedAt: cs.UpdatedAt, Attachments: cs.Attachments}
+			Attachments: cs.Attachments}
 		id := rec.Case.ID
 		switch {
 		case id == uuid.Nil:
@@ -105,8 +104,8 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 			if !ok {
 				return fmt.Errorf("restore case view: case %s: entry %d with details of an unknown shape", id, e.Seq)
 			}
-			head := hs.of(n, entryHead{Type: e.Type, Public: e.Public, Role: e.Role, Unit: e.Unit, Actor: e.Actor})
-			rec.Timeline[j] = entry{Seq: e.Seq, Time: e.Time, Text: e.Text, Data: ds.share(data), Head: head}
+			rec.Timeline[j] = newEntry(hs, n, e.Seq, e.Time, e.Text, ds.share(data),
+				entryHead{Type: e.Type, Public: e.Public, Role: e.Role, Unit: e.Unit, Actor: e.Actor})
 		}
 		rec.Case = n.internCase(domain.Case{}, rec.Case)
 		cases[id] = &rec

@@ -77,7 +77,7 @@ func TestSnapshotVersionsFollowStateShapes(t *testing.T) {
 	}{
 		{
 			model: "case_view", version: CaseViewSnapshotVersion,
-			shapes: map[int]string{1: "9847cde40265b6d7", 2: "ce2eeda449c4707a", 3: "34592f9ea14c3417"},
+			shapes: map[int]string{1: "9847cde40265b6d7", 2: "ce2eeda449c4707a", 3: "34592f9ea14c3417", 4: "f94ae2187376ccf6"},
 			types:  []reflect.Type{reflect.TypeFor[CaseView](), reflect.TypeFor[caseViewSnapshot]()},
 		},
 		{
