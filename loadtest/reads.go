@@ -76,6 +76,9 @@ func fillAndReplay(ctx context.Context, cfg Config, dir string, rep *Report) (*d
 		return nil, fmt.Errorf("fill: %w", err)
 	}
 	fillTook := time.Since(t0)
+	if err := forgetFillIDs(ctx, js); err != nil {
+		return nil, err
+	}
 	rep.add("replay_events", float64(ds.events), "events")
 	rep.note("replay: log of %d events over %d open cases in %d units appended in %s (%.0f events/s, relaxed sync, %d appenders)",
 		ds.events, len(ds.ids), len(ds.units), fillTook.Round(time.Millisecond), float64(ds.events)/fillTook.Seconds(), cfg.Concurrency)
@@ -165,6 +168,30 @@ func fill(ctx context.Context, store *eventstore.Store, cfg Config) (*dataset, e
 	}
 	ds.events = events.Load()
 	return ds, nil
+}
+
+// forgetFillIDs empties JetStream's de-duplication window after the fill.
+// The fill writes the whole log within a minute or two, so the window (two
+// minutes, the stream's default) holds every message id of it: about
+// 150 MB at a million events, live in this process and in the query
+// phase's server, which reloads the ids still inside the window when it
+// recovers the stream. A real log of a million events was written over
+// years, and its server keeps only the last two minutes' ids. Shrinking
+// the window purges them (the server's purge timer fires on the change)
+// and the restarted server loads none; the app the query phase starts sets
+// the window back (eventstore.Open), so its own writes are de-duplicated
+// as in production.
+func forgetFillIDs(ctx context.Context, js jetstream.JetStream) error {
+	stream, err := js.Stream(ctx, eventstore.StreamName)
+	if err != nil {
+		return fmt.Errorf("forget the fill's message ids: %w", err)
+	}
+	cfg := stream.CachedInfo().Config
+	cfg.Duplicates = 100 * time.Millisecond // the least JetStream takes
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("forget the fill's message ids: %w", err)
+	}
+	return nil
 }
 
 // caseEvents decides n events for the i-th case: reported, accepted,
