@@ -132,13 +132,9 @@ func newQueueTree(free *btree.FreeListG[*queueEntry]) *queueTree {
 // last, then id.
 var byDeadline = queueOrder{name: "deadline", field: "deadline"}
 
-// compareEntries orders a unit's cases in byDeadline order.
-func compareEntries(a, b *queueEntry) int {
-	return byDeadline.compare(byDeadline.keyOf(a), byDeadline.keyOf(b))
-}
-
-// lessEntries is compareEntries(a, b) < 0, written out: the trees call it
-// some twenty times per change.
+// lessEntries orders a unit's cases in byDeadline order: it is
+// byDeadline.compare(keyOf(a), keyOf(b)) < 0 written out, as the trees
+// call it some twenty times per change.
 func lessEntries(a, b *queueEntry) bool {
 	if az, bz := a.c.Deadline.IsZero(), b.c.Deadline.IsZero(); az != bz {
 		return bz

@@ -81,8 +81,9 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 		if len(u.Cases) == 0 || byUnit[u.Unit] != nil {
 			return fmt.Errorf("restore queues: unit %q empty or listed twice", u.Unit)
 		}
-		list := make([]*queueEntry, len(u.Cases))
-		for j, cs := range u.Cases {
+		tree := newQueueTree(free)
+		var prev *queueEntry
+		for _, cs := range u.Cases {
 			id := cs.Case.ID
 			switch {
 			case id == uuid.Nil:
@@ -97,15 +98,11 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 				return fmt.Errorf("restore queues: case %s: search text not folded", id)
 			}
 			ent := &queueEntry{c: n.core(caseCore{}, cs.Case), search: cs.Search, bigrams: bigramsOf(cs.Search), updatedAt: cs.UpdatedAt}
-			list[j] = ent
-			cases[id] = ent
-		}
-		if !slices.IsSortedFunc(list, compareEntries) {
-			return fmt.Errorf("restore queues: unit %q not in deadline order", u.Unit)
-		}
-		tree := newQueueTree(free)
-		for _, ent := range list {
-			tree.ReplaceOrInsert(ent) // no two keys are equal: the ids differ
+			if prev != nil && !lessEntries(prev, ent) {
+				return fmt.Errorf("restore queues: unit %q not in deadline order", u.Unit)
+			}
+			tree.ReplaceOrInsert(ent) // in order, so no two keys are equal
+			cases[id], prev = ent, ent
 		}
 		byUnit[u.Unit] = tree
 	}
