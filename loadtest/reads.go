@@ -409,12 +409,8 @@ func (r queryResult) counts() string {
 func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, error) {
 	var lat [3]latencies
 	var writes latencies
-	var failures, late atomic.Int64
-	var firstFailure atomic.Value
-	fail := func(msg string) {
-		failures.Add(1)
-		firstFailure.CompareAndSwap(nil, msg)
-	}
+	var late atomic.Int64
+	var failed phaseFailures
 	elapsed := runFor(ctx, d, q.readers+q.writers, func(ctx context.Context, worker int, until time.Time) {
 		r := rand.New(rand.NewPCG(uint64(worker), 0x2545f4914f6cdd1d))
 		var own [3][]time.Duration
@@ -439,7 +435,7 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 			if writer {
 				t0 := time.Now()
 				if _, err := submitOne(ctx, q.writer); err != nil {
-					fail(err.Error())
+					failed.add(err.Error())
 					continue
 				}
 				wrote = append(wrote, time.Since(t0))
@@ -466,14 +462,14 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 				}
 			})
 			if err != nil || status != http.StatusOK {
-				fail(fmt.Sprintf("GET %s: %d %s %v", path, status, failure, err))
+				failed.add(fmt.Sprintf("GET %s: %d %s %v", path, status, failure, err))
 				continue
 			}
 			own[kind] = append(own[kind], time.Since(t0))
 		}
 	})
-	if n := failures.Load(); n > 0 {
-		return queryResult{}, fmt.Errorf("queries: %d requests failed, the first: %v", n, firstFailure.Load())
+	if err := failed.err("requests"); err != nil {
+		return queryResult{}, fmt.Errorf("queries: %w", err)
 	}
 	var res queryResult
 	for k := range lat {

@@ -1,8 +1,10 @@
 package loadtest
 
 import (
+	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,3 +59,23 @@ func (s summary) rate() float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// phaseFailures counts a phase's failed requests from many goroutines and keeps
+// the first one's story, for the error that ends the phase.
+type phaseFailures struct {
+	n     atomic.Int64
+	first atomic.Value // string
+}
+
+func (f *phaseFailures) add(what string) {
+	f.n.Add(1)
+	f.first.CompareAndSwap(nil, what)
+}
+
+// err is nil when nothing failed, else "<n> <what> failed, the first: …".
+func (f *phaseFailures) err(what string) error {
+	if n := f.n.Load(); n > 0 {
+		return fmt.Errorf("%d %s failed, the first: %v", n, what, f.first.Load())
+	}
+	return nil
+}

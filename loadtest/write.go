@@ -239,24 +239,22 @@ func createRawStream(ctx context.Context, js jetstream.JetStream) error {
 // stream, which has the same storage, from the same number of publishers,
 // each waiting for its acknowledgement as an append does.
 func rawPublish(ctx context.Context, js jetstream.JetStream, header nats.Header, data []byte, d time.Duration, n int, lat *latencies) (time.Duration, error) {
-	var failed atomic.Int64
-	var failure atomic.Value
+	var failed phaseFailures
 	elapsed := runFor(ctx, d, n, func(ctx context.Context, _ int, until time.Time) {
 		own := make([]time.Duration, 0, 1024)
 		for time.Now().Before(until) && ctx.Err() == nil {
 			msg := &nats.Msg{Subject: rawSubject, Header: header, Data: data}
 			t0 := time.Now()
 			if _, err := js.PublishMsg(ctx, msg); err != nil {
-				failed.Add(1)
-				failure.CompareAndSwap(nil, err.Error())
+				failed.add(err.Error())
 				continue
 			}
 			own = append(own, time.Since(t0))
 		}
 		lat.add(own)
 	})
-	if n := failed.Load(); n > 0 {
-		return elapsed, fmt.Errorf("%d publishes failed, the first: %v", n, failure.Load())
+	if err := failed.err("publishes"); err != nil {
+		return elapsed, err
 	}
 	return elapsed, ctx.Err()
 }
@@ -264,21 +262,21 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, header nats.Header,
 // httpFloor sends GET /healthz, which does nothing, through the same
 // server, middleware and clients: what HTTP alone costs here.
 func httpFloor(ctx context.Context, c *client, d time.Duration, n int, lat *latencies) (time.Duration, error) {
-	var failed atomic.Int64
+	var failed phaseFailures
 	elapsed := runFor(ctx, d, n, func(ctx context.Context, _ int, until time.Time) {
 		own := make([]time.Duration, 0, 1024)
 		for time.Now().Before(until) && ctx.Err() == nil {
 			t0 := time.Now()
 			if status, err := c.do(ctx, http.MethodGet, "/healthz", nil, "", nil); err != nil || status != http.StatusOK {
-				failed.Add(1)
+				failed.add(fmt.Sprintf("%d %v", status, err))
 				continue
 			}
 			own = append(own, time.Since(t0))
 		}
 		lat.add(own)
 	})
-	if n := failed.Load(); n > 0 {
-		return elapsed, fmt.Errorf("%d requests failed", n)
+	if err := failed.err("requests"); err != nil {
+		return elapsed, err
 	}
 	return elapsed, ctx.Err()
 }
@@ -340,8 +338,7 @@ func submitOne(ctx context.Context, c *client) (receipt, error) {
 // submitPhase posts reports from every client for d. The reports it
 // created go to the pool: they are the action phase's cases.
 func submitPhase(ctx context.Context, c *client, d time.Duration, n int, lat *latencies, pool *casePool) (time.Duration, error) {
-	var failed atomic.Int64
-	var failure atomic.Value
+	var failed phaseFailures
 	elapsed := runFor(ctx, d, n, func(ctx context.Context, _ int, until time.Time) {
 		own := make([]time.Duration, 0, 1024)
 		var mine []*benchCase
@@ -349,8 +346,7 @@ func submitPhase(ctx context.Context, c *client, d time.Duration, n int, lat *la
 			t0 := time.Now()
 			r, err := submitOne(ctx, c)
 			if err != nil {
-				failed.Add(1)
-				failure.CompareAndSwap(nil, err.Error())
+				failed.add(err.Error())
 				continue
 			}
 			own = append(own, time.Since(t0))
@@ -361,8 +357,8 @@ func submitPhase(ctx context.Context, c *client, d time.Duration, n int, lat *la
 		pool.received = append(pool.received, mine...)
 		pool.mu.Unlock()
 	})
-	if n := failed.Load(); n > 0 {
-		return elapsed, fmt.Errorf("%d reports failed, the first: %v", n, failure.Load())
+	if err := failed.err("reports"); err != nil {
+		return elapsed, err
 	}
 	return elapsed, ctx.Err()
 }
