@@ -48,6 +48,7 @@ func (s staffDir) UnitOf(name string) (string, bool) { u, ok := s[name]; return 
 // listener and a webhook receiver.
 type world struct {
 	url    string
+	js     jetstream.JetStream // the world's own connection: the tests read the streams on it
 	svc    *cases.Service
 	store  *eventstore.Store
 	geo    *domain.Geography
@@ -114,8 +115,8 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	if w.store, err = eventstore.Open(ctx, js, eventstore.Config{}); err != nil {
+	w.js, _ = jetstream.New(nc)
+	if w.store, err = eventstore.Open(ctx, w.js, eventstore.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -190,15 +191,9 @@ func (n *notifier) start(t *testing.T) {
 // acknowledged every event, and the inbox holds at least want messages.
 func (w *world) idle(t *testing.T, want int) {
 	t.Helper()
-	nc, err := nats.Connect(w.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c, err := js.Consumer(context.Background(), eventstore.StreamName, notify.Consumer)
+		c, err := w.js.Consumer(context.Background(), eventstore.StreamName, notify.Consumer)
 		if err == nil {
 			info, err := c.Info(context.Background())
 			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && len(w.inbox.all()) >= want {
@@ -493,14 +488,8 @@ func waitDead(t *testing.T, w *world, n int) {
 
 func deadLetters(t *testing.T, w *world) []notify.DeadLetter {
 	t.Helper()
-	nc, err := nats.Connect(w.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
 	ctx := context.Background()
-	s, err := js.Stream(ctx, notify.DeadStream)
+	s, err := w.js.Stream(ctx, notify.DeadStream)
 	if err != nil {
 		t.Fatal(err)
 	}
