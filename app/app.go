@@ -194,22 +194,32 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	// settings are unknown here).
 	groupCommit := a.embedded != nil && cfg.SyncAlways && !cfg.NoGroupCommit
 	// A cluster that is starting has no JetStream meta leader for a while,
-	// and an R3 stream needs three servers up: the first create is retried.
-	if err := retry(ctx, a.log, wait, "open the event store", func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
+	// an R3 stream needs three servers up, and a stream or bucket just
+	// created has no member answering reads until its replicas are current:
+	// meanwhile creates fail ("no suitable peers for placement") and reads
+	// fail at once ("no responders"), both seen in CI. So every opening
+	// step is retried on its own; each is idempotent.
+	open := func(what string, fn func(context.Context) error) error {
+		return retry(ctx, a.log, wait, what, func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			return fn(ctx)
+		})
+	}
+	var secret, webhookSecret, authSecret []byte
+	if err := open("open the event store", func(ctx context.Context) (err error) {
 		a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas,
 			GroupCommit: groupCommit, GroupMinBatch: cfg.GroupMinBatch})
-		return err
+		if err != nil {
+			return err
+		}
+		for name, value := range map[string]*[]byte{"cases": &secret, "webhooks": &webhookSecret, "auth": &authSecret} {
+			if *value, err = a.Store.Secret(ctx, name); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
-		return nil, err
-	}
-	secret, err := a.Store.Secret(ctx, "cases")
-	if err != nil {
-		return nil, err
-	}
-	webhookSecret, err := a.Store.Secret(ctx, "webhooks")
-	if err != nil {
 		return nil, err
 	}
 	rules.HTTPWebhooks = cfg.WebhookAllowHTTP
@@ -217,31 +227,33 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.PasswordCost != 0 {
 		staffOpts = append(staffOpts, staff.WithCost(cfg.PasswordCost))
 	}
-	a.Users, err = staff.Open(ctx, js, max(cfg.Replicas, 1), staffOpts...)
-	if err != nil {
-		return nil, err
-	}
-	a.APIKeys, err = apikeys.Open(ctx, js, max(cfg.Replicas, 1))
-	if err != nil {
-		return nil, err
-	}
-	authSecret, err := a.Store.Secret(ctx, "auth")
-	if err != nil {
-		return nil, err
-	}
 	tokens, err := staff.NewTokens(authSecret, 0)
 	if err != nil {
 		return nil, err
 	}
-	a.revoked, err = staff.OpenRevocations(ctx, js, max(cfg.Replicas, 1), tokens.TTL(), a.log)
-	if err != nil {
+	if err := open("open the staff accounts", func(ctx context.Context) (err error) {
+		a.Users, err = staff.Open(ctx, js, max(cfg.Replicas, 1), staffOpts...)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := open("open the API keys", func(ctx context.Context) (err error) {
+		a.APIKeys, err = apikeys.Open(ctx, js, max(cfg.Replicas, 1))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := open("open the revoked tokens", func(ctx context.Context) (err error) {
+		a.revoked, err = staff.OpenRevocations(ctx, js, max(cfg.Replicas, 1), tokens.TTL(), a.log)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 
 	view, queues := projections.NewCaseView(), projections.NewQueues()
 	dashboard := projections.NewDashboard(rules.Geo)
 	a.Runner = projections.NewRunner(a.Store, a.log, view, queues, dashboard)
-	if err := a.useSnapshots(ctx, js); err != nil {
+	if err := open("open the snapshots", func(ctx context.Context) error { return a.useSnapshots(ctx, js) }); err != nil {
 		return nil, err
 	}
 	a.Metrics = metrics.New(a.Store, a.Runner, a.log)
@@ -254,16 +266,22 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.OverdueInterval == 0 {
 		cfg.OverdueInterval = time.Minute
 	}
-	worker, err := escalation.New(ctx, js, a.Service, view, escalation.Config{Grace: cfg.OverdueGrace,
-		Interval: cfg.OverdueInterval, Replicas: cfg.Replicas, Log: a.log})
-	if err != nil {
+	var worker *escalation.Worker
+	if err := open("open the overdue tasks", func(ctx context.Context) (err error) {
+		worker, err = escalation.New(ctx, js, a.Service, view, escalation.Config{Grace: cfg.OverdueGrace,
+			Interval: cfg.OverdueInterval, Replicas: cfg.Replicas, Log: a.log})
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	notifier, err := notify.New(ctx, js, a.Store, notify.Config{Geo: rules.Geo,
-		SMTP:          notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword},
-		WebhookSecret: webhookSecret, UnitWebhookSecret: []byte(cfg.WebhookSecret), AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
-		BackOff: cfg.NotifyBackOff, AckWait: cfg.NotifyAckWait, Replicas: cfg.Replicas, Log: a.log})
-	if err != nil {
+	var notifier *notify.Worker
+	if err := open("open the notifications", func(ctx context.Context) (err error) {
+		notifier, err = notify.New(ctx, js, a.Store, notify.Config{Geo: rules.Geo,
+			SMTP:          notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword},
+			WebhookSecret: webhookSecret, UnitWebhookSecret: []byte(cfg.WebhookSecret), AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
+			BackOff: cfg.NotifyBackOff, AckWait: cfg.NotifyAckWait, Replicas: cfg.Replicas, Log: a.log})
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.Background())

@@ -80,9 +80,9 @@ func NewRunner(src Source, log *slog.Logger, models ...ReadModel) *Runner {
 // Without snapshots every model is rebuilt from the first event.
 func (r *Runner) Run(ctx context.Context) error {
 	started := time.Now()
-	target, err := r.src.LastSeq(ctx)
+	target, err := r.logPosition(ctx)
 	if err != nil {
-		return fmt.Errorf("projections: read log position: %w", err)
+		return err
 	}
 	from := r.restore(ctx, target)
 	lowest := uint64(0)
@@ -125,6 +125,28 @@ func (r *Runner) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// logPosition reads where the log ends, trying again a second apart while
+// it cannot: a stream whose leader is being elected (a cluster starting, a
+// node lost) does not answer for a while, and the models must not stop
+// for good because of that. Only ctx ends the wait.
+func (r *Runner) logPosition(ctx context.Context) (uint64, error) {
+	for {
+		target, err := r.src.LastSeq(ctx)
+		if err == nil {
+			return target, nil
+		}
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("projections: read log position: %w", err)
+		}
+		r.log.Warn("projections cannot read the log position; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("projections: read log position: %w", err)
 		case <-time.After(time.Second):
 		}
 	}

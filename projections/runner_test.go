@@ -422,6 +422,56 @@ func TestRunnerResumesAfterTheFeedBreaks(t *testing.T) {
 	}
 }
 
+// unsettledSource is the real store, except that its first reads of the
+// log position fail, as they do while a starting cluster elects the
+// stream's leader.
+type unsettledSource struct {
+	*eventstore.Store
+	failures int
+
+	mu    sync.Mutex
+	calls int
+}
+
+func (u *unsettledSource) LastSeq(ctx context.Context) (uint64, error) {
+	u.mu.Lock()
+	u.calls++
+	calls := u.calls
+	u.mu.Unlock()
+	if calls <= u.failures {
+		return 0, fmt.Errorf("read %d: %w", calls, errFeedBroken)
+	}
+	return u.Store.LastSeq(ctx)
+}
+
+func TestRunnerWaitsForTheLogPosition(t *testing.T) {
+	t.Parallel()
+	s := startStore(t)
+	cases, want := sixCases()
+	log := appendRoundRobin(t, s, cases)
+	src := &unsettledSource{Store: s, failures: 2}
+	view := projections.NewCaseView()
+	r := startRunner(t, src, view)
+	// The retries are a second apart: ready within a few seconds, not
+	// stopped for good by the first failed read.
+	waitReady(t, r)
+	if got := r.Applied(); got != log.last {
+		t.Fatalf("ready at %d, want the whole log (%d)", got, log.last)
+	}
+	src.mu.Lock()
+	calls := src.calls
+	src.mu.Unlock()
+	if calls != 3 {
+		t.Errorf("the log position was read %d times, want 3 (two failures, then success)", calls)
+	}
+	for i, h := range cases {
+		got, ok := view.Get(h.caseID)
+		if !ok || got.Case.Status != want[i] {
+			t.Errorf("case %d: found %v, status %q; want %q", i, ok, got.Case.Status, want[i])
+		}
+	}
+}
+
 // TestRunnerConcurrentReaders queries the view from several goroutines while
 // the runner rebuilds it and then follows new appends. Run with -race.
 func TestRunnerConcurrentReaders(t *testing.T) {
