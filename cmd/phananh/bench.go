@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -104,7 +105,14 @@ func profilePhase(prefix string, stderr io.Writer) func(string) func() {
 		}
 		// The allocation profile counts from the process's start: one at
 		// each end of the phase, and pprof's -base gives the phase's own.
+		// A profile holds what was allocated up to the last finished
+		// collection, so each is taken after a forced one: without it a
+		// phase that began after a rebuild (which runs with few
+		// collections) was charged with much of the rebuild's allocations.
+		// The forced collection shifts the phase's own collections, one
+		// more reason to take figures from runs without --cpuprofile.
 		writeAllocs := func(suffix string) {
+			runtime.GC()
 			a, err := os.Create(prefix + "." + name + suffix)
 			if err == nil {
 				err = errors.Join(pprof.Lookup("allocs").WriteTo(a, 0), a.Close())
