@@ -236,7 +236,8 @@ func (r *Runner) endRebuildGC() {
 // the models have caught up, then the previous target is restored (400
 // saved more CPU but doubled the bench's peak RSS). A memory limit
 // (GOMEMLIMIT) still holds throughout: the collector runs sooner when it
-// is near.
+// is near. `phananh serve` itself runs at 400 unless GOGC says otherwise
+// (cmd/phananh/gc.go), and then this raise leaves it as it is.
 const rebuildGCPercent = 200
 
 // gcBoost counts the runners rebuilding now: the first raises the GC

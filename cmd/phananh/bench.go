@@ -53,6 +53,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Progress = stderr
+	// The service in this process collects as `phananh serve` would.
+	gc, err := tuneGC()
+	if err != nil {
+		fmt.Fprintln(stderr, "bench: garbage collector:", err)
+	}
 
 	if *cpuProfile != "" {
 		cfg.Phase = profilePhase(*cpuProfile, stderr)
@@ -63,8 +68,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --query-reads %g --query-write-share %g --mix %s\n\n",
-		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.QueryReads, cfg.QueryWriteShare, cfg.Mix)
+	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --query-reads %g --query-write-share %g --mix %s\ncollector: %s\n\n",
+		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.QueryReads, cfg.QueryWriteShare, cfg.Mix, gc)
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}

@@ -181,6 +181,11 @@ func serve(args []string, stderr io.Writer) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	cfg.Log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	gc, err := tuneGC()
+	if err != nil {
+		cfg.Log.Warn("garbage collector: no memory limit from the cgroup", "err", err)
+	}
+	cfg.Log.Info("garbage collector", "settings", gc.String())
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

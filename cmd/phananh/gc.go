@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// The collector's settings for the long-running commands (serve, bench).
+//
+// phananh's live heap is mostly its read models, about 1.9 KB a case. Go's
+// default target (GOGC=100) collects whenever the heap has grown by as much
+// again, and at 100 000 cases each collection marks for about half a
+// second on two cores while requests wait behind it. In the bench's
+// steady query phase (30 s, 1.2–1.5k reports/s) that was a collection
+// every 5 s and a queue page p99 of 9.2 ms; with 400, one collection in
+// the 30 s and 2.0 ms (BENCHMARKS.md, fourth session). The price is memory:
+// the heap may reach five times the live data instead of twice. So phananh
+// sets 400 unless GOGC is set, and unless GOMEMLIMIT is set it takes a
+// memory limit from the container's cgroup, so that in a tight container
+// the collector runs sooner instead of the process being killed.
+const defaultGCPercent = 400
+
+// memoryLimitShare is the share of the cgroup's memory limit the heap may
+// use: the rest is for what Go does not count (thread stacks outside the
+// heap, the kernel's buffers charged to the cgroup).
+const memoryLimitShare = 0.9
+
+// The cgroup files that hold a container's memory limit: v2, then v1.
+var cgroupMemoryFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
+
+// gcSettings is what chooseGC decided. A zero field is left as the Go
+// runtime has it (from GOGC or GOMEMLIMIT, or Go's own default).
+type gcSettings struct {
+	percent int   // GC target to set
+	limit   int64 // soft memory limit to set, in bytes
+	// Where each value comes from, for the log and the bench's header.
+	percentFrom, limitFrom string
+}
+
+// chooseGC decides the settings from the environment and the cgroup files.
+func chooseGC(getenv func(string) string, readFile func(string) ([]byte, error)) (gcSettings, error) {
+	var s gcSettings
+	if v := getenv("GOGC"); v != "" {
+		s.percentFrom = "GOGC=" + v
+	} else {
+		s.percent, s.percentFrom = defaultGCPercent, "phananh's default"
+	}
+	if v := getenv("GOMEMLIMIT"); v != "" {
+		s.limitFrom = "GOMEMLIMIT=" + v
+		return s, nil
+	}
+	s.limitFrom = "no cgroup limit"
+	for _, name := range cgroupMemoryFiles {
+		raw, err := readFile(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return s, fmt.Errorf("memory limit: %w", err)
+		}
+		text := strings.TrimSpace(string(raw))
+		if text == "max" {
+			return s, nil // v2: no limit
+		}
+		bytes, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return s, fmt.Errorf("memory limit: %s holds %q: %w", name, text, err)
+		}
+		// cgroup v1 writes a huge number (a page-rounded MaxInt64) for no limit.
+		if bytes <= 0 || bytes >= 1<<62 {
+			return s, nil
+		}
+		s.limit = int64(float64(bytes) * memoryLimitShare)
+		s.limitFrom = fmt.Sprintf("%.0f %% of %s (%d bytes)", memoryLimitShare*100, name, bytes)
+		return s, nil
+	}
+	return s, nil
+}
+
+// apply sets what s decided.
+func (s gcSettings) apply() {
+	if s.percent != 0 {
+		debug.SetGCPercent(s.percent)
+	}
+	if s.limit != 0 {
+		debug.SetMemoryLimit(s.limit)
+	}
+}
+
+func (s gcSettings) String() string {
+	percent := "GOGC " + strconv.Itoa(s.percent)
+	if s.percent == 0 {
+		percent = "GOGC as set"
+	}
+	limit := "memory limit none"
+	if s.limit != 0 {
+		limit = fmt.Sprintf("memory limit %d MiB", s.limit>>20)
+	} else if strings.HasPrefix(s.limitFrom, "GOMEMLIMIT") {
+		limit = "memory limit as set"
+	}
+	return fmt.Sprintf("%s (%s), %s (%s)", percent, s.percentFrom, limit, s.limitFrom)
+}
+
+// tuneGC chooses and applies the collector's settings for a long-running
+// command and says what they are. A cgroup file it cannot read is
+// reported, and the rest is applied anyway.
+func tuneGC() (gcSettings, error) {
+	s, err := chooseGC(os.Getenv, os.ReadFile)
+	s.apply()
+	return s, err
+}
