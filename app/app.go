@@ -199,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	// meanwhile creates fail ("no suitable peers for placement") and reads
 	// fail at once ("no responders"), both seen in CI. So every opening
 	// step is retried on its own; each is idempotent.
-	open := func(what string, fn func(context.Context) error) error {
+	openStep := func(what string, fn func(context.Context) error) error {
 		return retry(ctx, a.log, wait, what, func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			defer cancel()
@@ -207,7 +207,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		})
 	}
 	var secret, webhookSecret, authSecret []byte
-	if err := open("open the event store", func(ctx context.Context) (err error) {
+	if err := openStep("open the event store", func(ctx context.Context) (err error) {
 		a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas,
 			GroupCommit: groupCommit, GroupMinBatch: cfg.GroupMinBatch})
 		if err != nil {
@@ -231,19 +231,19 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := open("open the staff accounts", func(ctx context.Context) (err error) {
+	if err := openStep("open the staff accounts", func(ctx context.Context) (err error) {
 		a.Users, err = staff.Open(ctx, js, max(cfg.Replicas, 1), staffOpts...)
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	if err := open("open the API keys", func(ctx context.Context) (err error) {
+	if err := openStep("open the API keys", func(ctx context.Context) (err error) {
 		a.APIKeys, err = apikeys.Open(ctx, js, max(cfg.Replicas, 1))
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	if err := open("open the revoked tokens", func(ctx context.Context) (err error) {
+	if err := openStep("open the revoked tokens", func(ctx context.Context) (err error) {
 		a.revoked, err = staff.OpenRevocations(ctx, js, max(cfg.Replicas, 1), tokens.TTL(), a.log)
 		return err
 	}); err != nil {
@@ -253,7 +253,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	view, queues := projections.NewCaseView(), projections.NewQueues()
 	dashboard := projections.NewDashboard(rules.Geo)
 	a.Runner = projections.NewRunner(a.Store, a.log, view, queues, dashboard)
-	if err := open("open the snapshots", func(ctx context.Context) error { return a.useSnapshots(ctx, js) }); err != nil {
+	if err := openStep("open the snapshots", func(ctx context.Context) error { return a.useSnapshots(ctx, js) }); err != nil {
 		return nil, err
 	}
 	a.Metrics = metrics.New(a.Store, a.Runner, a.log)
@@ -267,7 +267,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		cfg.OverdueInterval = time.Minute
 	}
 	var worker *escalation.Worker
-	if err := open("open the overdue tasks", func(ctx context.Context) (err error) {
+	if err := openStep("open the overdue tasks", func(ctx context.Context) (err error) {
 		worker, err = escalation.New(ctx, js, a.Service, view, escalation.Config{Grace: cfg.OverdueGrace,
 			Interval: cfg.OverdueInterval, Replicas: cfg.Replicas, Log: a.log})
 		return err
@@ -275,7 +275,7 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	var notifier *notify.Worker
-	if err := open("open the notifications", func(ctx context.Context) (err error) {
+	if err := openStep("open the notifications", func(ctx context.Context) (err error) {
 		notifier, err = notify.New(ctx, js, a.Store, notify.Config{Geo: rules.Geo,
 			SMTP:          notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword},
 			WebhookSecret: webhookSecret, UnitWebhookSecret: []byte(cfg.WebhookSecret), AllowPrivate: cfg.WebhookAllowPrivate, Attempts: cfg.NotifyAttempts,
