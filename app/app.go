@@ -198,12 +198,13 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	// created has no member answering reads until its replicas are current:
 	// meanwhile creates fail ("no suitable peers for placement") and reads
 	// fail at once ("no responders"), both seen in CI. So every opening
-	// step is retried on its own; each is idempotent.
+	// step is retried on its own; each is idempotent. A step's error that
+	// did not come from NATS is its configuration, and is not retried.
 	openStep := func(what string, fn func(context.Context) error) error {
 		return retry(ctx, a.log, wait, what, func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			defer cancel()
-			return fn(ctx)
+			return unlessNATS(fn(ctx))
 		})
 	}
 	var secret, webhookSecret, authSecret []byte

@@ -158,3 +158,30 @@ func TestEmbeddedFailsFastOnWhatWaitingCannotMend(t *testing.T) {
 		t.Errorf("err = %v, want it to say what is wrong (replicas)", err)
 	}
 }
+
+// TestExternalNATSFailsFastOnABadConfiguration: with an external NATS,
+// start-up retries what a settling cluster may refuse, but an error of the
+// configuration is not NATS settling, and waiting out --nats-wait for it
+// would only hide it.
+func TestExternalNATSFailsFastOnABadConfiguration(t *testing.T) {
+	emb, err := eventstore.StartEmbedded(eventstore.EmbeddedOptions{DataDir: t.TempDir(), Listen: "127.0.0.1:-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Shutdown() })
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	a, err := app.Start(ctx, app.Config{HTTPAddr: "127.0.0.1:0", NATSURL: emb.ClientURL(), NATSWait: time.Minute,
+		SMTPAddr: "mail.example.vn:25", SMTPFrom: "nobody", Log: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		a.Close(context.Background())
+		t.Fatal("started with an SMTP sender that is not an address")
+	}
+	if !strings.Contains(err.Error(), "--smtp-from") {
+		t.Errorf("err = %v, want it to name the bad setting", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("the failure took %s: it was retried for --nats-wait, though waiting cannot mend it", d)
+	}
+}

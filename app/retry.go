@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // DefaultNATSWait is how long start-up waits for NATS and JetStream when
@@ -22,7 +26,7 @@ const (
 // with a doubling back-off between attempts and logging each failure, so an
 // operator watching a slow cluster start sees why phananh is not up yet.
 // fn's own context is ctx; fn bounds its attempt itself. With wait 0 fn is
-// tried once.
+// tried once, and an error fn marks permanent is returned at once.
 func retry(ctx context.Context, log *slog.Logger, wait time.Duration, what string, fn func(context.Context) error) error {
 	deadline := time.Now().Add(wait)
 	delay := firstRetryDelay
@@ -33,6 +37,10 @@ func retry(ctx context.Context, log *slog.Logger, wait time.Duration, what strin
 				log.Info(what+" succeeded", "attempt", attempt)
 			}
 			return nil
+		}
+		var perm permanentError
+		if errors.As(err, &perm) {
+			return fmt.Errorf("app: %s: %w", what, perm.err)
 		}
 		left := time.Until(deadline)
 		if ctx.Err() != nil || left <= 0 {
@@ -47,4 +55,35 @@ func retry(ctx context.Context, log *slog.Logger, wait time.Duration, what strin
 		}
 		delay = min(delay*2, maxRetryDelay)
 	}
+}
+
+// permanentError is a failure that waiting will not mend; retry returns
+// it without trying again.
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+func (p permanentError) Unwrap() error { return p.err }
+
+// unlessNATS marks err permanent unless it came from NATS or JetStream,
+// which may still be settling: any error of the JetStream client (an API
+// answer such as a cluster without a meta leader or an R3 asset without
+// its peers, no response from a stream, a bucket not found yet), no
+// responder yet, a timeout, a lost connection. What is left is the
+// configuration (a bad --smtp-from, say), which fails at once instead of
+// after --nats-wait.
+func unlessNATS(err error) error {
+	if err == nil {
+		return nil
+	}
+	var js jetstream.JetStreamError
+	if errors.As(err, &js) {
+		return err
+	}
+	for _, transient := range []error{nats.ErrNoResponders, nats.ErrTimeout, context.DeadlineExceeded,
+		nats.ErrConnectionClosed, nats.ErrConnectionReconnecting, nats.ErrDisconnected, nats.ErrNoServers} {
+		if errors.Is(err, transient) {
+			return err
+		}
+	}
+	return permanentError{err}
 }

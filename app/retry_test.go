@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func TestRetry(t *testing.T) {
@@ -66,4 +70,51 @@ func TestRetry(t *testing.T) {
 			t.Errorf("retry ran %s after its context was done", d)
 		}
 	})
+}
+
+func TestRetryReturnsAPermanentErrorAtOnce(t *testing.T) {
+	var logs bytes.Buffer
+	badFrom := errors.New(`notify: --smtp-from "nobody": mail: missing '@' or angle-addr`)
+	calls := 0
+	err := retry(context.Background(), slog.New(slog.NewJSONHandler(&logs, nil)), time.Minute, "open the notifications",
+		func(context.Context) error { calls++; return unlessNATS(badFrom) })
+	if !errors.Is(err, badFrom) || !strings.Contains(err.Error(), "open the notifications") {
+		t.Errorf("err = %v, want the failure, naming what was tried", err)
+	}
+	var perm permanentError
+	if errors.As(err, &perm) {
+		t.Errorf("err = %v still carries the permanent mark", err)
+	}
+	if calls != 1 || strings.Contains(logs.String(), "WARN") {
+		t.Errorf("%d attempts, logs %s; want one attempt and no retry warning", calls, logs.String())
+	}
+}
+
+func TestUnlessNATS(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		permanent bool
+	}{
+		{"no error", nil, false},
+		{"an answer of the JetStream API", fmt.Errorf("staff: open bucket REVOKED_TOKENS: %w",
+			&jetstream.APIError{Code: 400, ErrorCode: 10005, Description: "no suitable peers for placement, peer offline"}), false},
+		{"an error of the JetStream client", fmt.Errorf("open: %w", jetstream.ErrNoStreamResponse), false},
+		{"no responders yet", fmt.Errorf("eventstore: secret cases: %w", nats.ErrNoResponders), false},
+		{"a timeout", fmt.Errorf("staff: open: waiting for the accounts: %w", context.DeadlineExceeded), false},
+		{"a lost connection", nats.ErrConnectionClosed, false},
+		{"the configuration", errors.New("notify: a send timeout of 1m0s needs an ack wait above it, not 30s"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := unlessNATS(tt.err)
+			var perm permanentError
+			if errors.As(got, &perm) != tt.permanent {
+				t.Errorf("unlessNATS(%v) = %#v, want permanent %t", tt.err, got, tt.permanent)
+			}
+			if !errors.Is(got, tt.err) {
+				t.Errorf("unlessNATS(%v) = %v, which no longer wraps it", tt.err, got)
+			}
+		})
+	}
 }
