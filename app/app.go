@@ -56,8 +56,9 @@ type Config struct {
 	Log           *slog.Logger
 
 	// NATSWait bounds how long start-up retries connecting to NATS and
-	// creating the stream (a cluster may still be electing its leaders);
-	// zero means DefaultNATSWait.
+	// opening its streams, buckets and consumers (a cluster may still be
+	// electing its leaders), all steps together; zero means
+	// DefaultNATSWait.
 	NATSWait time.Duration
 
 	// OverdueGrace is how long past a deadline a case is escalated to the
@@ -179,6 +180,9 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 		// on one server) will not mend by waiting, so it is reported at once.
 		wait = 0
 	}
+	// One budget for the whole start-up, not one per step: each step may
+	// retry for what is left of it.
+	deadline := time.Now().Add(wait)
 	if err := retry(ctx, a.log, wait, "connect to NATS", func(context.Context) error {
 		a.nc, err = a.connect()
 		return err
@@ -198,17 +202,20 @@ func Start(ctx context.Context, cfg Config) (_ *App, err error) {
 	// created has no member answering reads until its replicas are current:
 	// meanwhile creates fail ("no suitable peers for placement") and reads
 	// fail at once ("no responders"), both seen in CI. So every opening
-	// step is retried on its own; each is idempotent. A step's error that
-	// did not come from NATS is its configuration, and is not retried.
+	// step is retried on its own, within what is left of the budget; each
+	// is idempotent. An error that did not come from NATS or JetStream
+	// (a bad --smtp-from, say) is not retried. An attempt is bounded by
+	// the JetStream client's request timeout, and the staff steps' watches
+	// retry by themselves until they have caught up.
 	openStep := func(what string, fn func(context.Context) error) error {
-		return retry(ctx, a.log, wait, what, func(ctx context.Context) error {
-			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			defer cancel()
+		return retry(ctx, a.log, time.Until(deadline), what, func(ctx context.Context) error {
 			return unlessNATS(fn(ctx))
 		})
 	}
 	var secret, webhookSecret, authSecret []byte
 	if err := openStep("open the event store", func(ctx context.Context) (err error) {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
 		a.Store, err = eventstore.Open(ctx, js, eventstore.Config{Replicas: cfg.Replicas,
 			GroupCommit: groupCommit, GroupMinBatch: cfg.GroupMinBatch})
 		if err != nil {

@@ -67,10 +67,12 @@ func (p permanentError) Unwrap() error { return p.err }
 // unlessNATS marks err permanent unless it came from NATS or JetStream,
 // which may still be settling: any error of the JetStream client (an API
 // answer such as a cluster without a meta leader or an R3 asset without
-// its peers, no response from a stream, a bucket not found yet), no
-// responder yet, a timeout, a lost connection. What is left is the
+// its peers, no response from a stream, a key not found yet), no
+// responder yet, a timeout, a lost connection. The rest is phananh's own
 // configuration (a bad --smtp-from, say), which fails at once instead of
-// after --nats-wait.
+// after --nats-wait. A refusal only JetStream can see (subjects that
+// overlap another stream's, say) is retried like the settling kind, with
+// each attempt logged, until the wait is over.
 func unlessNATS(err error) error {
 	if err == nil {
 		return nil

@@ -233,5 +233,7 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 		}
 		// Another replica created it first; read its value.
 	}
-	return nil, fmt.Errorf("eventstore: secret %s: created elsewhere but not readable", name)
+	// A replica that lags behind the one that created it: the caller may
+	// try again (it wraps jetstream.ErrKeyNotFound for that).
+	return nil, fmt.Errorf("eventstore: secret %s: created elsewhere but not readable yet: %w", name, jetstream.ErrKeyNotFound)
 }

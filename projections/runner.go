@@ -130,25 +130,29 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-// logPosition reads where the log ends, trying again a second apart while
-// it cannot: a stream whose leader is being elected (a cluster starting, a
-// node lost) does not answer for a while, and the models must not stop
-// for good because of that. Only ctx ends the wait.
+// logPosition reads where the log ends, trying again while it cannot (a
+// second, then doubling up to half a minute): a stream whose leader is
+// being elected (a cluster starting, a node lost) does not answer for a
+// while, and the models must not stop for good because of that. Only ctx
+// ends the wait, and then its error is returned, so a shutdown reads as
+// one.
 func (r *Runner) logPosition(ctx context.Context) (uint64, error) {
+	delay := time.Second
 	for {
 		target, err := r.src.LastSeq(ctx)
 		if err == nil {
 			return target, nil
 		}
 		if ctx.Err() != nil {
-			return 0, fmt.Errorf("projections: read log position: %w", err)
+			return 0, fmt.Errorf("projections: read log position: %w (last: %v)", ctx.Err(), err)
 		}
-		r.log.Warn("projections cannot read the log position; retrying", "err", err)
+		r.log.Warn("projections cannot read the log position; retrying", "err", err, "in", delay)
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("projections: read log position: %w", err)
-		case <-time.After(time.Second):
+			return 0, fmt.Errorf("projections: read log position: %w (last: %v)", ctx.Err(), err)
+		case <-time.After(delay):
 		}
+		delay = min(2*delay, 30*time.Second)
 	}
 }
 

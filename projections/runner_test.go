@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -469,6 +470,38 @@ func TestRunnerWaitsForTheLogPosition(t *testing.T) {
 		if !ok || got.Case.Status != want[i] {
 			t.Errorf("case %d: found %v, status %q; want %q", i, ok, got.Case.Status, want[i])
 		}
+	}
+}
+
+// TestRunnerStopsWhileWaitingForTheLogPosition: a shutdown while the log
+// cannot be read ends Run with the context's error (what the app treats
+// as a clean stop), not with the last failure.
+func TestRunnerStopsWhileWaitingForTheLogPosition(t *testing.T) {
+	t.Parallel()
+	src := &unsettledSource{Store: startStore(t), failures: math.MaxInt}
+	r := projections.NewRunner(src, testLogger(t), projections.NewCaseView())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	checkFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		if src.calls == 0 {
+			return errors.New("the log position was not read yet")
+		}
+		return nil
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10s of its context being cancelled")
+	}
+	if r.Ready() {
+		t.Error("ready without having read the log")
 	}
 }
 

@@ -126,7 +126,7 @@ func serve(args []string, stderr io.Writer) error {
 	groupCommit := fs.Bool("group-commit", true, "with --sync-always, write concurrent appends as one batch under one fsync; each is still acknowledged only once stored (PHANANH_GROUP_COMMIT)")
 	fs.IntVar(&cfg.GroupMinBatch, "group-min-batch", eventstore.DefaultGroupMinBatch, "smallest group of appends written as one batch; smaller groups go out one by one (a batch costs about 15 single fsyncs here) (PHANANH_GROUP_MIN_BATCH)")
 	fs.IntVar(&cfg.Replicas, "replicas", 1, "stream replicas: 1 embedded, 3 on a cluster (PHANANH_REPLICAS)")
-	fs.DurationVar(&cfg.NATSWait, "nats-wait", app.DefaultNATSWait, "how long start-up retries reaching NATS and creating the stream, with back-off (PHANANH_NATS_WAIT)")
+	fs.DurationVar(&cfg.NATSWait, "nats-wait", app.DefaultNATSWait, "how long start-up retries reaching NATS and opening its streams and buckets, with back-off, all steps together (PHANANH_NATS_WAIT)")
 	fs.DurationVar(&cfg.OverdueGrace, "overdue-grace", 24*time.Hour, "how long past a deadline an overdue case is escalated to the unit head (PHANANH_OVERDUE_GRACE)")
 	fs.IntVar(&cfg.SnapshotEvery, "snapshot-every", app.DefaultSnapshotEvery, "snapshot the read models every N events, so a restart replays at most that many; negative: never (PHANANH_SNAPSHOT_EVERY)")
 	fs.DurationVar(&cfg.SnapshotInterval, "snapshot-interval", app.DefaultSnapshotInterval, "also snapshot at least this often when events arrive (PHANANH_SNAPSHOT_INTERVAL)")
