@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,8 +23,9 @@ import (
 // the 30 s and 2.0 ms (BENCHMARKS.md, fourth session). The price is memory:
 // the heap may reach five times the live data instead of twice. So phananh
 // sets 400 unless GOGC is set, and unless GOMEMLIMIT is set it takes a
-// memory limit from the container's cgroup, so that in a tight container
-// the collector runs sooner instead of the process being killed.
+// memory limit from its cgroup (a container's, or a systemd unit's), so that
+// under a tight limit the collector runs sooner instead of the process
+// being killed.
 const defaultGCPercent = 400
 
 // memoryLimitShare is the share of the cgroup's memory limit the heap may
@@ -30,8 +33,13 @@ const defaultGCPercent = 400
 // heap, the kernel's buffers charged to the cgroup).
 const memoryLimitShare = 0.9
 
-// The cgroup files that hold a container's memory limit: v2, then v1.
-var cgroupMemoryFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
+// Where the process's cgroups are listed, and where the cgroup
+// filesystems are mounted (v2, and v1's memory controller).
+const (
+	procSelfCgroup = "/proc/self/cgroup"
+	cgroupV2Root   = "/sys/fs/cgroup"
+	cgroupV1Memory = "/sys/fs/cgroup/memory"
+)
 
 // gcSettings is what chooseGC decided. A zero field is left as the Go
 // runtime has it (from GOGC or GOMEMLIMIT, or Go's own default).
@@ -55,31 +63,85 @@ func chooseGC(getenv func(string) string, readFile func(string) ([]byte, error))
 		return s, nil
 	}
 	s.limitFrom = "no cgroup limit"
-	for _, name := range cgroupMemoryFiles {
-		raw, err := readFile(name)
-		if errors.Is(err, fs.ErrNotExist) {
+	bytes, file, err := cgroupMemoryLimit(readFile)
+	if err != nil || bytes == 0 {
+		return s, err
+	}
+	s.limit = int64(float64(bytes) * memoryLimitShare)
+	s.limitFrom = fmt.Sprintf("%.0f %% of %s (%d bytes)", memoryLimitShare*100, file, bytes)
+	return s, nil
+}
+
+// cgroupMemoryLimit returns the smallest memory limit set on the process's
+// cgroup or any cgroup above it (a limit on a parent binds its children),
+// and the file it is in; 0 if there is none. The process's cgroup is read
+// from /proc/self/cgroup (v2's "0::/path", or v1's memory controller) and
+// looked up under the mount. Inside a container with its own cgroup
+// namespace the path is "/", the mount's root; a file that does not exist
+// on the way (a v1 container that sees only its own cgroup) is skipped.
+func cgroupMemoryLimit(readFile func(string) ([]byte, error)) (int64, string, error) {
+	list, err := readFile(procSelfCgroup)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, "", nil // not Linux, or no /proc
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("memory limit: %w", err)
+	}
+	var limit int64
+	var limitFile string
+	for _, line := range strings.Split(string(list), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
 			continue
 		}
-		if err != nil {
-			return s, fmt.Errorf("memory limit: %w", err)
+		var root, name string
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			root, name = cgroupV2Root, "memory.max"
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			root, name = cgroupV1Memory, "memory.limit_in_bytes"
+		default:
+			continue
 		}
-		text := strings.TrimSpace(string(raw))
-		if text == "max" {
-			return s, nil // v2: no limit
+		for dir := path.Join(root, parts[2]); ; dir = path.Dir(dir) {
+			file := path.Join(dir, name)
+			bytes, err := readLimit(readFile, file)
+			if err != nil {
+				return 0, "", err
+			}
+			if bytes > 0 && (limit == 0 || bytes < limit) {
+				limit, limitFile = bytes, file
+			}
+			if dir == root || !strings.HasPrefix(dir, root+"/") {
+				break
+			}
 		}
-		bytes, err := strconv.ParseInt(text, 10, 64)
-		if err != nil {
-			return s, fmt.Errorf("memory limit: %s holds %q: %w", name, text, err)
-		}
-		// cgroup v1 writes a huge number (a page-rounded MaxInt64) for no limit.
-		if bytes <= 0 || bytes >= 1<<62 {
-			return s, nil
-		}
-		s.limit = int64(float64(bytes) * memoryLimitShare)
-		s.limitFrom = fmt.Sprintf("%.0f %% of %s (%d bytes)", memoryLimitShare*100, name, bytes)
-		return s, nil
 	}
-	return s, nil
+	return limit, limitFile, nil
+}
+
+// readLimit reads one cgroup memory limit file: 0 for none or no file.
+func readLimit(readFile func(string) ([]byte, error), file string) (int64, error) {
+	raw, err := readFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("memory limit: %w", err)
+	}
+	text := strings.TrimSpace(string(raw))
+	if text == "max" {
+		return 0, nil // v2: no limit
+	}
+	bytes, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("memory limit: %s holds %q: %w", file, text, err)
+	}
+	// v1 writes a huge number (a page-rounded MaxInt64) for no limit.
+	if bytes <= 0 || bytes >= 1<<62 {
+		return 0, nil
+	}
+	return bytes, nil
 }
 
 // apply sets what s decided.

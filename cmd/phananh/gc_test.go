@@ -8,7 +8,11 @@ import (
 )
 
 func TestChooseGC(t *testing.T) {
-	const v2, v1 = "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+	const (
+		ownNS   = "0::/\n"                                      // v2 in a container with its own cgroup namespace
+		service = "0::/system.slice/phananh.service\n"          // v2 on a host, under systemd
+		v1      = "12:memory:/docker/ab12\n11:cpu,cpuacct:/x\n" // v1, the container's path as the host sees it
+	)
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -18,18 +22,33 @@ func TestChooseGC(t *testing.T) {
 		says    string // in the description
 		wantErr bool
 	}{
-		{name: "bare host: the default target, no limit", percent: 400, says: "GOGC 400 (phananh's default), memory limit none (no cgroup limit)"},
-		{name: "cgroup v2 without a limit", files: map[string]string{v2: "max\n"}, percent: 400, says: "memory limit none"},
-		{name: "cgroup v2 limit of 1 GiB", files: map[string]string{v2: "1073741824\n"}, percent: 400, limit: 966367641,
-			says: "memory limit 921 MiB (90 % of /sys/fs/cgroup/memory.max (1073741824 bytes))"},
-		{name: "cgroup v1 limit of 2 GiB", files: map[string]string{v1: "2147483648\n"}, percent: 400, limit: 1932735283},
-		{name: "cgroup v1 without a limit", files: map[string]string{v1: "9223372036854771712\n"}, percent: 400},
-		{name: "v2 is read before v1", files: map[string]string{v2: "1073741824", v1: "2147483648"}, percent: 400, limit: 966367641},
-		{name: "GOGC wins", env: map[string]string{"GOGC": "100"}, files: map[string]string{v2: "1073741824"}, limit: 966367641,
+		{name: "no /proc: the default target, no limit", percent: 400,
+			says: "GOGC 400 (phananh's default), memory limit none (no cgroup limit)"},
+		{name: "v2 without a limit", files: map[string]string{"/proc/self/cgroup": ownNS, "/sys/fs/cgroup/memory.max": "max\n"},
+			percent: 400, says: "memory limit none"},
+		{name: "v2 container limit of 1 GiB",
+			files:   map[string]string{"/proc/self/cgroup": ownNS, "/sys/fs/cgroup/memory.max": "1073741824\n"},
+			percent: 400, limit: 966367641, says: "memory limit 921 MiB (90 % of /sys/fs/cgroup/memory.max (1073741824 bytes))"},
+		{name: "v2 systemd unit's own limit", files: map[string]string{"/proc/self/cgroup": service,
+			"/sys/fs/cgroup/system.slice/phananh.service/memory.max": "536870912", "/sys/fs/cgroup/system.slice/memory.max": "max"},
+			percent: 400, limit: 483183820, says: "/sys/fs/cgroup/system.slice/phananh.service/memory.max"},
+		{name: "v2 a parent's smaller limit binds", files: map[string]string{"/proc/self/cgroup": service,
+			"/sys/fs/cgroup/system.slice/phananh.service/memory.max": "max", "/sys/fs/cgroup/system.slice/memory.max": "268435456"},
+			percent: 400, limit: 241591910, says: "/sys/fs/cgroup/system.slice/memory.max"},
+		{name: "v1 container: its path is not mounted, the root is its own",
+			files:   map[string]string{"/proc/self/cgroup": v1, "/sys/fs/cgroup/memory/memory.limit_in_bytes": "2147483648\n"},
+			percent: 400, limit: 1932735283},
+		{name: "v1 without a limit", files: map[string]string{"/proc/self/cgroup": v1,
+			"/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n"}, percent: 400},
+		{name: "GOGC wins", env: map[string]string{"GOGC": "100"},
+			files: map[string]string{"/proc/self/cgroup": ownNS, "/sys/fs/cgroup/memory.max": "1073741824"}, limit: 966367641,
 			says: "GOGC as set (GOGC=100)"},
-		{name: "GOMEMLIMIT wins", env: map[string]string{"GOMEMLIMIT": "512MiB"}, files: map[string]string{v2: "1073741824"}, percent: 400,
-			says: "memory limit as set (GOMEMLIMIT=512MiB)"},
-		{name: "an unreadable limit keeps the target", files: map[string]string{v2: "lots"}, percent: 400, wantErr: true},
+		{name: "GOMEMLIMIT wins", env: map[string]string{"GOMEMLIMIT": "512MiB"},
+			files:   map[string]string{"/proc/self/cgroup": ownNS, "/sys/fs/cgroup/memory.max": "1073741824"},
+			percent: 400, says: "memory limit as set (GOMEMLIMIT=512MiB)"},
+		{name: "an unreadable limit keeps the target",
+			files:   map[string]string{"/proc/self/cgroup": ownNS, "/sys/fs/cgroup/memory.max": "lots"},
+			percent: 400, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
