@@ -28,9 +28,10 @@ import (
 // being killed.
 const defaultGCPercent = 400
 
-// memoryLimitShare is the share of the cgroup's memory limit the heap may
-// use: the rest is for what Go does not count (thread stacks outside the
-// heap, the kernel's buffers charged to the cgroup).
+// memoryLimitShare is the share of the cgroup's memory limit the Go
+// runtime may use: the rest is for what the cgroup charges but the runtime
+// does not manage (the kernel's buffers, the page cache of the embedded
+// server's files, though the kernel can reclaim that).
 const memoryLimitShare = 0.9
 
 // Where the process's cgroups are listed, and where the cgroup
