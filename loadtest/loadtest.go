@@ -103,12 +103,16 @@ func ParseMix(s string) (Mix, error) {
 
 // Config is what one bench run does.
 type Config struct {
-	Duration     time.Duration // per timed phase
-	Concurrency  int           // clients (goroutines) in every timed phase
-	Cases        int           // open cases in the query phase
-	ReplayEvents int           // events in the replayed stream
-	Mix          Mix
-	Modes        []Mode
+	Duration time.Duration // per timed phase
+	// QueryDuration is the query phase's steady window; 0 means Duration.
+	// A window that spans several collections gives a steadier p99 than one
+	// that holds one or none by chance of timing.
+	QueryDuration time.Duration
+	Concurrency   int // clients (goroutines) in every timed phase
+	Cases         int // open cases in the query phase
+	ReplayEvents  int // events in the replayed stream
+	Mix           Mix
+	Modes         []Mode
 	// QueryReads is the queries a second the query phase's steady load
 	// offers, QueryWriteShare the share of the submit throughput measured
 	// in the same mode that its writers offer (queryPhase).
@@ -129,6 +133,14 @@ type Config struct {
 	// name (e.g. "submit_fsync"); the function it returns is called when the
 	// phase ends. `phananh bench --cpuprofile` profiles each phase with it.
 	Phase func(name string) (end func())
+}
+
+// QueryWindow is the query phase's steady window.
+func (c Config) QueryWindow() time.Duration {
+	if c.QueryDuration > 0 {
+		return c.QueryDuration
+	}
+	return c.Duration
 }
 
 // phase marks the start of a measured phase; call the result at its end.
@@ -159,6 +171,8 @@ func (c Config) check() error {
 	switch {
 	case c.Duration <= 0:
 		return errors.New("bench: --duration must be positive")
+	case c.QueryDuration < 0:
+		return errors.New("bench: --query-duration must not be negative")
 	case c.Concurrency < 2:
 		return errors.New("bench: --concurrency must be at least 2 (the query phase needs a writer and a reader)")
 	case c.Cases < 1:

@@ -27,6 +27,7 @@ var wantLines = []string{
 func TestRunPrintsEveryFigure(t *testing.T) {
 	cfg := loadtest.DefaultConfig()
 	cfg.Duration = 300 * time.Millisecond
+	cfg.QueryDuration = 400 * time.Millisecond
 	cfg.Concurrency = 4
 	cfg.Cases = 40
 	cfg.ReplayEvents = 200
@@ -71,6 +72,14 @@ func TestRunPrintsEveryFigure(t *testing.T) {
 	if got, want := got["replay_events"], 200.0; got != want {
 		t.Errorf("replay_events = %v, want %v", got, want)
 	}
+	// Figures that may be zero in a short run: the share of reads over
+	// the target, and the collections in the steady window.
+	if v, ok := got["query_reads_over_target"]; !ok || v < 0 || v > 100 {
+		t.Errorf("query_reads_over_target = %v (printed %t), want a percentage", v, ok)
+	}
+	if v, ok := got["query_collections"]; !ok || v < 0 || v != float64(int(v)) {
+		t.Errorf("query_collections = %v (printed %t), want a count", v, ok)
+	}
 
 	var table bytes.Buffer
 	if err := rep.WriteTable(&table); err != nil {
@@ -79,6 +88,11 @@ func TestRunPrintsEveryFigure(t *testing.T) {
 	for _, name := range wantLines {
 		if !strings.Contains(table.String(), name) {
 			t.Errorf("the table has no %s row", name)
+		}
+	}
+	for _, note := range []string{"queries: steady load for 400ms:", "queries: collector in the steady window: "} {
+		if !strings.Contains(table.String(), note) {
+			t.Errorf("the table has no note %q:\n%s", note, table.String())
 		}
 	}
 }

@@ -44,6 +44,19 @@ func (l *latencies) summary(elapsed time.Duration) summary {
 	return s
 }
 
+// over is how many durations exceed d.
+func (l *latencies) over(d time.Duration) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, x := range l.all {
+		if x > d {
+			n++
+		}
+	}
+	return n
+}
+
 // percentile reads the p-th quantile of sorted durations (nearest rank).
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	i := int(float64(len(sorted))*p+0.5) - 1

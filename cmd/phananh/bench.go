@@ -24,6 +24,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	cfg := def
 	fs.DurationVar(&cfg.Duration, "duration", def.Duration, "how long each timed phase runs")
+	fs.DurationVar(&cfg.QueryDuration, "query-duration", 0, "how long the query phase's steady load runs (default: --duration)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", def.Concurrency, "concurrent clients in every timed phase")
 	fs.IntVar(&cfg.Cases, "cases", def.Cases, "open cases in the log the query phase reads")
 	fs.IntVar(&cfg.ReplayEvents, "replay-events", def.ReplayEvents, "events in the log the replay phase rebuilds from")
@@ -68,8 +69,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "phananh bench: --duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --query-reads %g --query-write-share %g --mix %s\ncollector: %s\n\n",
-		cfg.Duration, cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.QueryReads, cfg.QueryWriteShare, cfg.Mix, gc)
+	fmt.Fprintf(stdout, "phananh bench: --duration %s --query-duration %s --concurrency %d --cases %d --replay-events %d --sync %s --group-commit=%t --query-reads %g --query-write-share %g --mix %s\ncollector: %s; GOMAXPROCS %d\n\n",
+		cfg.Duration, cfg.QueryWindow(), cfg.Concurrency, cfg.Cases, cfg.ReplayEvents, *syncMode, *groupCommit, cfg.QueryReads, cfg.QueryWriteShare, cfg.Mix, gc, runtime.GOMAXPROCS(0))
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
