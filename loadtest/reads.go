@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -482,11 +483,15 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 				late.Add(1)
 			}
 			var failure string
+			// A region per read, so that an execution trace (bench
+			// --trace) shows what ran while a slow one waited.
+			region := trace.StartRegion(ctx, "read "+queryKinds[kind])
 			status, err := q.reader.do(ctx, http.MethodGet, path, nil, "", func(status int, data []byte) {
 				if status != http.StatusOK {
 					failure = fmt.Sprintf("%.200s", data)
 				}
 			})
+			region.End()
 			if err != nil || status != http.StatusOK {
 				failed.add(fmt.Sprintf("GET %s: %d %s %v", path, status, failure, err))
 				continue

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 
@@ -36,6 +37,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "also write the \"name value unit\" lines to this file")
 	fs.StringVar(&cfg.Dir, "dir", "", "parent of the temporary data directories (default: the system's)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (client, service and embedded server) to this path plus .<phase>, and allocation profiles at its start and end (.<phase>.allocs-start, .allocs-end: go tool pprof -sample_index=alloc_space -base start end)")
+	traceOut := fs.String("trace", "", "write an execution trace of the query phase's steady window to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -62,6 +64,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 	if *cpuProfile != "" {
 		cfg.Phase = profilePhase(*cpuProfile, stderr)
+	}
+	if *traceOut != "" {
+		cfg.Phase = alsoTrace(cfg.Phase, "queries", *traceOut, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -132,6 +137,40 @@ func profilePhase(prefix string, stderr io.Writer) func(string) func() {
 			pprof.StopCPUProfile()
 			f.Close()
 			writeAllocs(".allocs-end")
+		}
+	}
+}
+
+// alsoTrace returns a phase hook that does what next does (if anything) and
+// also writes an execution trace of the phase named phase to path: where
+// each goroutine waited, and what held the processors meanwhile, which a
+// profile does not show. Only one phase is traced, since a trace of the
+// whole run would take gigabytes.
+func alsoTrace(next func(string) func(), phase, path string, stderr io.Writer) func(string) func() {
+	return func(name string) func() {
+		end := func() {}
+		if next != nil {
+			end = next(name)
+		}
+		if name != phase {
+			return end
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench: trace:", err)
+			return end
+		}
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintln(stderr, "bench: trace:", err)
+			f.Close()
+			return end
+		}
+		return func() {
+			trace.Stop()
+			if err := f.Close(); err != nil {
+				fmt.Fprintln(stderr, "bench: trace:", err)
+			}
+			end()
 		}
 	}
 }
