@@ -12,7 +12,7 @@ import (
 // marking cost.
 var collectorMetrics = [...]string{
 	"/gc/cycles/total:gc-cycles",
-	"/cpu/classes/gc/mark/dedicated:cpu-seconds", // dedicated and fractional workers, and the pauses
+	"/cpu/classes/gc/mark/dedicated:cpu-seconds", // dedicated and fractional workers
 	"/cpu/classes/gc/mark/idle:cpu-seconds",
 	"/cpu/classes/gc/mark/assist:cpu-seconds",
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/trace"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,7 +54,30 @@ func TestBenchWritesItsProfilesAndTrace(t *testing.T) {
 			t.Errorf("CPU profile of %s: %v", phase, err)
 		}
 	}
-	if matches, _ := filepath.Glob(filepath.Join(dir, "*.trace*")); len(matches) != 1 {
-		t.Errorf("traces written: %v, want only the query phase's", matches)
+}
+
+// The trace hook traces its phase and no other, and ends every phase of the
+// hook it wraps.
+func TestAlsoTraceTracesOnlyItsPhase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "queries.trace")
+	var ended []string
+	next := func(name string) func() { return func() { ended = append(ended, name) } }
+	hook := alsoTrace(next, "queries", path, io.Discard)
+	phases := []string{"submit_fsync_0", "queries", "queries_flat_out"}
+	for _, name := range phases {
+		end := hook(name)
+		if got, want := trace.IsEnabled(), name == "queries"; got != want {
+			t.Errorf("tracing during %s: %t, want %t", name, got, want)
+		}
+		end()
+	}
+	if trace.IsEnabled() {
+		t.Error("still tracing after the phases")
+	}
+	if !slices.Equal(ended, phases) {
+		t.Errorf("the wrapped hook ended %v, want %v", ended, phases)
+	}
+	if b, err := os.ReadFile(path); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Errorf("trace: %v, starting %.12q", err, b)
 	}
 }

@@ -92,8 +92,9 @@ func summarise(r io.Reader, slow time.Duration) (*Summary, error) {
 			learn(g, ev.Stack())
 		}
 		switch ev.Kind() {
-		case trace.EventRangeBegin:
-			if strings.HasPrefix(ev.Range().Name, "GC concurrent mark") {
+		case trace.EventRangeBegin, trace.EventRangeActive:
+			// Active: a mark phase already running when the trace began.
+			if strings.HasPrefix(ev.Range().Name, "GC concurrent mark") && markStart == 0 {
 				markStart = ev.Time()
 			}
 		case trace.EventRangeEnd:
@@ -131,6 +132,9 @@ func summarise(r io.Reader, slow time.Duration) (*Summary, error) {
 			}
 		}
 	}
+	if markStart != 0 { // still marking when the trace ended
+		s.Marks = append(s.Marks, interval{markStart, last})
+	}
 	s.Span = last.Sub(s.first)
 	slices.Sort(s.Reads)
 
@@ -149,16 +153,15 @@ func summarise(r io.Reader, slow time.Duration) (*Summary, error) {
 			name = "?"
 		}
 		s.CPU[name] += r.length()
-		if d := overlap(s.Windows, r.start, r.end); d > 0 {
-			s.CPUSlow[name] += d
-			for k := range s.Windows {
-				w := s.Windows[k]
-				if st, e := max(r.start, w.start), min(r.end, w.end); e > st {
-					if busiest[k] == nil {
-						busiest[k] = map[string]time.Duration{}
-					}
-					busiest[k][name] += e.Sub(st)
+		k, _ := slices.BinarySearchFunc(s.Windows, r.start, func(w interval, t trace.Time) int { return cmp.Compare(w.end, t) })
+		for ; k < len(s.Windows) && s.Windows[k].start < r.end; k++ {
+			w := s.Windows[k]
+			if st, e := max(r.start, w.start), min(r.end, w.end); e > st {
+				s.CPUSlow[name] += e.Sub(st)
+				if busiest[k] == nil {
+					busiest[k] = map[string]time.Duration{}
 				}
+				busiest[k][name] += e.Sub(st)
 			}
 		}
 	}
@@ -219,6 +222,9 @@ func (s *Summary) print(w io.Writer, top int) {
 		fmt.Fprintf(w, ", p99 %v", s.Reads[min(len(s.Reads)-1, max(0, int(float64(len(s.Reads))*0.99+0.5)-1))].Round(10*time.Microsecond))
 	}
 	fmt.Fprintln(w)
+	if len(s.Reads) == 0 {
+		fmt.Fprintf(w, "no %q regions: was this trace written by phananh bench --trace?\n", readRegion+"…")
+	}
 	for _, m := range s.Marks {
 		fmt.Fprintf(w, "collector marking from +%v for %v\n", m.start.Sub(s.first).Round(time.Millisecond), m.length().Round(time.Millisecond))
 	}
@@ -231,7 +237,7 @@ func (s *Summary) print(w io.Writer, top int) {
 	for _, b := range s.Busiest {
 		byBusiest[b]++
 	}
-	fmt.Fprintln(w, "\nwindows by the goroutines that ran longest in them:")
+	fmt.Fprintln(w, "\nwindows by the goroutine entry function that ran longest in them:")
 	for _, name := range sortedBy(byBusiest) {
 		fmt.Fprintf(w, "%5d  %s\n", byBusiest[name], name)
 	}
@@ -242,7 +248,7 @@ func (s *Summary) print(w io.Writer, top int) {
 	for _, d := range s.CPUSlow {
 		inSlow += d
 	}
-	fmt.Fprintf(w, "\nprocessors busy: %.2f on average, %.2f in the windows\n", all.Seconds()/s.Span.Seconds(), inSlow.Seconds()/max(inWindows.Seconds(), 1e-9))
+	fmt.Fprintf(w, "\nprocessors busy: %.2f on average, %.2f in the windows\n", all.Seconds()/max(s.Span.Seconds(), 1e-9), inSlow.Seconds()/max(inWindows.Seconds(), 1e-9))
 	fmt.Fprintf(w, "%8s %8s  %s\n", "all", "windows", "share of the running time, by goroutine entry function")
 	for i, name := range sortedBy(s.CPUSlow) {
 		if i == top {
