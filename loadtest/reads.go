@@ -343,9 +343,7 @@ func queryPhase(ctx context.Context, cfg Config, mode Mode, dir string, ds *data
 	fmt.Fprintf(cfg.Progress, "[queries] steady: %.0f reads/s from %d readers, %.0f writes/s from %d writers, %s\n",
 		q.readRate, q.readers, q.writeRate, q.writers, cfg.QueryWindow())
 	end := cfg.phase("queries")
-	before := readCollector()
 	steady, err := q.run(ctx, cfg.QueryWindow())
-	gc := readCollector().since(before)
 	end()
 	if err != nil {
 		return err
@@ -353,25 +351,23 @@ func queryPhase(ctx context.Context, cfg Config, mode Mode, dir string, ds *data
 	steady.report(rep, "")
 	rep.add("query_writes", steady.writes.rate(), "req/s")
 	rep.add("query_reads_over_target", steady.overShare(), "%")
-	rep.add("query_collections", float64(gc.cycles), "count")
+	rep.add("query_collections", float64(steady.gc.cycles), "count")
 	rep.note("queries: steady load for %s: %.0f reads/s offered (%s; %d sent over 1 ms after their turn; %d over %s), %.0f reports/s offered (%.2f of submit_%s %.0f/s), open loop",
 		cfg.QueryWindow(), q.readRate, steady.counts(), steady.late, steady.over, queryTarget, q.writeRate, cfg.QueryWriteShare, mode.Name, submitted)
-	rep.note("queries: collector in the steady window: %s", gc)
+	rep.note("queries: collector in the steady window: %s", steady.gc)
 
 	q.readRate, q.writeRate = 0, 0
 	flatFor := max(cfg.Duration/4, time.Millisecond)
 	fmt.Fprintf(cfg.Progress, "[queries] flat out: %d readers, %d writers, %s\n", q.readers, q.writers, flatFor)
 	end = cfg.phase("queries_flat_out")
-	before = readCollector()
 	flat, err := q.run(ctx, flatFor)
-	gc = readCollector().since(before)
 	end()
 	if err != nil {
 		return err
 	}
 	flat.report(rep, "_flat_out")
 	rep.add("query_writes_flat_out", flat.writes.rate(), "req/s")
-	rep.note("queries: flat out: %d readers and %d writers, each sending as soon as answered (%s); collector: %s", q.readers, q.writers, flat.counts(), gc)
+	rep.note("queries: flat out: %d readers and %d writers, each sending as soon as answered (%s); collector: %s", q.readers, q.writers, flat.counts(), flat.gc)
 	return ctx.Err()
 }
 
@@ -392,6 +388,7 @@ type queryResult struct {
 	writes summary
 	late   int64 // reads sent more than 1 ms after their turn
 	over   int   // reads answered in more than queryTarget
+	gc     collectorUse
 }
 
 // queryTarget is the bound on a queue page's and the dashboard's
@@ -448,6 +445,7 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 	var writes latencies
 	var late atomic.Int64
 	var failed phaseFailures
+	before := readCollector()
 	elapsed := runFor(ctx, d, q.readers+q.writers, func(ctx context.Context, worker int, until time.Time) {
 		r := rand.New(rand.NewPCG(uint64(worker), 0x2545f4914f6cdd1d))
 		var own [3][]time.Duration
@@ -509,6 +507,7 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 			own[kind] = append(own[kind], time.Since(t0))
 		}
 	})
+	gc := readCollector().since(before) // before the sorting below
 	if err := failed.err("requests"); err != nil {
 		return queryResult{}, fmt.Errorf("queries: %w", err)
 	}
@@ -519,6 +518,7 @@ func (q *queryLoad) run(ctx context.Context, d time.Duration) (queryResult, erro
 	}
 	res.writes = writes.summary(elapsed)
 	res.late = late.Load()
+	res.gc = gc
 	return res, ctx.Err()
 }
 
