@@ -143,14 +143,15 @@ func (r *Runner) logPosition(ctx context.Context) (uint64, error) {
 		if err == nil {
 			return target, nil
 		}
+		if ctx.Err() == nil {
+			r.log.Warn("projections cannot read the log position; retrying", "err", err, "in", delay)
+			select {
+			case <-ctx.Done():
+			case <-time.After(delay):
+			}
+		}
 		if ctx.Err() != nil {
 			return 0, fmt.Errorf("projections: read log position: %w (last: %v)", ctx.Err(), err)
-		}
-		r.log.Warn("projections cannot read the log position; retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("projections: read log position: %w (last: %v)", ctx.Err(), err)
-		case <-time.After(delay):
 		}
 		delay = min(2*delay, 30*time.Second)
 	}
