@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"runtime/metrics"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,12 +84,35 @@ func heapLogOf(tb testing.TB, n, events int, life func(int) []domain.Event, fn f
 	}
 }
 
-func heapInUse() uint64 {
+// heapState is what the collector has to do with the heap: what it holds,
+// and what a collection must visit in it.
+type heapState struct {
+	inUse   uint64 // bytes in spans in use
+	scan    uint64 // bytes the collector scans for pointers (noscan objects are left out)
+	objects uint64 // live objects, each of which a collection marks
+}
+
+func heapNow() heapState {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse
+	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}, {Name: "/gc/heap/objects:objects"}}
+	metrics.Read(s)
+	return heapState{inUse: m.HeapInuse, scan: s[0].Value.Uint64(), objects: s[1].Value.Uint64()}
+}
+
+// markTime returns how long a forced collection takes, the median of five:
+// it is mostly marking, whose length is what requests wait behind.
+func markTime() time.Duration {
+	var ds [5]time.Duration
+	for i := range ds {
+		start := time.Now()
+		runtime.GC()
+		ds[i] = time.Since(start)
+	}
+	slices.Sort(ds[:])
+	return ds[2]
 }
 
 // BenchmarkHeapPerCase applies 20,000 cases of five events (lifecycle),
@@ -95,6 +120,12 @@ func heapInUse() uint64 {
 // to each read model, and to all three, and reports the heap in use per
 // case after a GC. The envelopes are built as they are applied (ns/op
 // counts that too). The target is 2 KiB for the three together.
+//
+// It also reports what each case costs the collector: the bytes it scans
+// for pointers (scan-B/case), the objects it marks (objects/case), and the
+// time a forced collection takes (gc-ns/case, the median of five, with
+// nothing else running: marking on every processor). A collection's
+// marking is what requests wait behind (BENCHMARKS.md, fifth session).
 func BenchmarkHeapPerCase(b *testing.B) {
 	const n = 20_000
 	models := []struct {
@@ -117,10 +148,11 @@ func BenchmarkHeapPerCase(b *testing.B) {
 	}{{"", 5, lifecycle}, {"_10", 10, commentedLife}} {
 		for _, bm := range models {
 			b.Run(bm.name+life.suffix, func(b *testing.B) {
-				var perCase float64
+				var perCase, scan, objects, gc float64
 				for b.Loop() {
 					b.StopTimer()
-					before := heapInUse()
+					before := heapNow()
+					gcBefore := markTime()
 					b.StartTimer()
 					models := bm.models()
 					heapLogOf(b, n, life.events, life.of, func(env domain.Envelope) {
@@ -129,12 +161,18 @@ func BenchmarkHeapPerCase(b *testing.B) {
 						}
 					})
 					b.StopTimer()
-					after := heapInUse()
-					perCase = float64(int64(after)-int64(before)) / n
+					after := heapNow()
+					perCase = float64(int64(after.inUse)-int64(before.inUse)) / n
+					scan = float64(int64(after.scan)-int64(before.scan)) / n
+					objects = float64(int64(after.objects)-int64(before.objects)) / n
+					gc = float64(markTime()-gcBefore) / n
 					runtime.KeepAlive(models)
 					b.StartTimer()
 				}
 				b.ReportMetric(perCase, "heap-B/case")
+				b.ReportMetric(scan, "scan-B/case")
+				b.ReportMetric(objects, "objects/case")
+				b.ReportMetric(gc, "gc-ns/case")
 			})
 		}
 	}
