@@ -49,19 +49,23 @@ type caseRec struct {
 	Attachments []domain.AttachmentAdded
 }
 
-// updatedAt is the time of the case's latest event.
-func (rec *caseRec) updatedAt() time.Time { return rec.Timeline[len(rec.Timeline)-1].time() }
-
-// entry is a TimelineEntry as the view keeps it: 48 bytes instead of 128.
-// What repeats across cases (the type, who acted, whether it is public,
-// the time's zone) sits in one shared entryHead, and the time is kept as
-// Unix nanoseconds rather than a 24-byte time.Time.
+// entry is a TimelineEntry as the view keeps it: 32 bytes instead of 128,
+// and no pointers. What repeats across cases (the type, who acted, whether
+// it is public, the time's zone) sits in one shared entryHead, the time is
+// kept as Unix nanoseconds rather than a 24-byte time.Time, and the head,
+// the details and the text are numbers into the view's timelines.
+//
+// Without pointers a timeline is an object the collector marks but never
+// scans. With pointers (a head, the details and the text string, as it was
+// until the sixth session) the case view was most of what a collection
+// marked: at 100 000 cases of ten events, three million pointers followed
+// in each one while requests waited (BENCHMARKS.md, sixth session).
 type entry struct {
 	Seq  uint64
-	At   int64 // the time in Unix nanoseconds, in Head.Zone; unused if Head.Far
-	Text string
-	Data *EntryData // shared by every copy of the entry, never changed
-	Head *entryHead // shared by every entry with the same head, never changed
+	At   int64   // the time in Unix nanoseconds, in its head's Zone; unused if the head is Far
+	Text textRef // the entry's text in the view's texts
+	Head uint32  // the entry's head: its index in the view's heads
+	Data uint32  // its details: 1 + their index in the view's details; 0 for none
 }
 
 // entryHead is the part of a timeline entry that repeats across cases.
@@ -84,47 +88,70 @@ type entryHead struct {
 	Exact time.Time
 }
 
-// newEntry returns the entry of an event at t, its head h (without a time)
-// shared through hs.
-func newEntry(hs heads, n names, seq uint64, t time.Time, text string, data *EntryData, h entryHead) entry {
+// timelines holds what the entries of a view's timelines refer to by
+// number: the heads, the details and the texts. It only grows: the log's
+// events never change, so neither does an entry once it is made. The
+// numbers are 32 bits: four billion heads or details would take hundreds
+// of gigabytes before they ran out.
+type timelines struct {
+	heads   []entryHead
+	headOf  map[entryHead]uint32 // index in heads of each head
+	details details
+	texts   texts
+}
+
+func newTimelines() *timelines {
+	return &timelines{headOf: make(map[entryHead]uint32), details: details{shared: make(map[dataKey]uint32)}}
+}
+
+// entry returns the entry of an event at t; its head h (without a time)
+// shared with every entry that has the same, its strings interned in n.
+func (tl *timelines) entry(n names, seq uint64, t time.Time, text string, data *EntryData, h entryHead) entry {
 	h.Zone = t.Location()
 	ns := t.UnixNano()
 	if !time.Unix(0, ns).Equal(t) {
 		h.Far, h.Exact, ns = true, t, 0
 	}
-	return entry{Seq: seq, At: ns, Text: text, Data: data, Head: hs.of(n, h)}
+	return entry{Seq: seq, At: ns, Text: tl.texts.add(text), Head: tl.head(n, h), Data: tl.details.add(data)}
+}
+
+// head returns the index of the head equal to h, adding h (its strings
+// interned in n) if there is none yet. There is one head of each kind the
+// view has seen: the event types times the staff who act, so heads grow
+// with the organisation, not with the cases.
+func (tl *timelines) head(n names, h entryHead) uint32 {
+	if i, ok := tl.headOf[h]; ok {
+		return i
+	}
+	h = entryHead{Type: n.intern(h.Type), Public: h.Public, Role: domain.Role(n.intern(string(h.Role))),
+		Unit: n.intern(h.Unit), Actor: n.intern(h.Actor), Zone: h.Zone, Far: h.Far, Exact: h.Exact}
+	i := uint32(len(tl.heads))
+	tl.heads = append(tl.heads, h)
+	tl.headOf[h] = i
+	return i
 }
 
 // time returns the entry's time as Apply was given it, but for a
 // monotonic clock reading, which no decoded time has.
-func (e entry) time() time.Time {
-	if e.Head.Far {
-		return e.Head.Exact
+func (tl *timelines) time(e entry) time.Time {
+	h := &tl.heads[e.Head]
+	if h.Far {
+		return h.Exact
 	}
-	return time.Unix(0, e.At).In(e.Head.Zone)
+	return time.Unix(0, e.At).In(h.Zone)
 }
 
-// heads holds one entryHead of each kind the view has seen: the event
-// types times the staff who act, so it grows with the organisation, not
-// with the cases.
-type heads map[entryHead]*entryHead
-
-// of returns the shared head equal to h, its strings interned in n.
-func (hs heads) of(n names, h entryHead) *entryHead {
-	if p, ok := hs[h]; ok {
-		return p
-	}
-	p := new(entryHead) // not &h, which would put every h on the heap
-	*p = entryHead{Type: n.intern(h.Type), Public: h.Public, Role: domain.Role(n.intern(string(h.Role))),
-		Unit: n.intern(h.Unit), Actor: n.intern(h.Actor), Zone: h.Zone, Far: h.Far, Exact: h.Exact}
-	hs[*p] = p
-	return p
+// expand returns the entry as the view's callers see it. Its text is a
+// copy; its details are shared with the view, which never changes them.
+func (tl *timelines) expand(e entry) TimelineEntry {
+	h := &tl.heads[e.Head]
+	return TimelineEntry{Seq: e.Seq, Type: h.Type, Time: tl.time(e), Public: h.Public, Role: h.Role,
+		Unit: h.Unit, Actor: h.Actor, Text: tl.texts.get(e.Text), Data: tl.details.get(e.Data)}
 }
 
-// expand returns the entry as the view's callers see it.
-func (e entry) expand() TimelineEntry {
-	return TimelineEntry{Seq: e.Seq, Type: e.Head.Type, Time: e.time(), Public: e.Head.Public, Role: e.Head.Role,
-		Unit: e.Head.Unit, Actor: e.Head.Actor, Text: e.Text, Data: e.Data}
+// updatedAt is the time of the case's latest event.
+func (tl *timelines) updatedAt(rec *caseRec) time.Time {
+	return tl.time(rec.Timeline[len(rec.Timeline)-1])
 }
 
 // CaseView answers a case's status, timeline, unit, deadline and version.
@@ -132,8 +159,7 @@ type CaseView struct {
 	mu      sync.RWMutex
 	cases   map[uuid.UUID]*caseRec
 	names   names
-	heads   heads
-	datas   sharedData
+	tl      *timelines
 	lastSeq uint64
 }
 
@@ -144,11 +170,11 @@ type CaseView struct {
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
-const CaseViewSnapshotVersion = 4
+const CaseViewSnapshotVersion = 5
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
-	return &CaseView{cases: make(map[uuid.UUID]*caseRec), names: make(names), heads: make(heads), datas: make(sharedData)}
+	return &CaseView{cases: make(map[uuid.UUID]*caseRec), names: make(names), tl: newTimelines()}
 }
 
 // LastSeq implements ReadModel.
@@ -222,8 +248,7 @@ func (v *CaseView) Apply(e domain.Envelope) {
 	case domain.ReporterErased:
 		te.Text = ev.Reason
 	}
-	rec.Timeline = appendEntry(rec.Timeline, newEntry(v.heads, v.names, e.Seq, e.Time, te.Text,
-		v.datas.share(v.names.entryDataOf(e.Event)),
+	rec.Timeline = appendEntry(rec.Timeline, v.tl.entry(v.names, e.Seq, e.Time, te.Text, v.names.entryDataOf(e.Event),
 		entryHead{Type: te.Type, Public: te.Public, Role: te.Role, Unit: te.Unit, Actor: te.Actor}))
 }
 
@@ -231,7 +256,7 @@ func (v *CaseView) Apply(e domain.Envelope) {
 // quarter once it holds more than eight, rather than doubling it: most
 // cases stop after a handful of events, so a timeline leaves at most one
 // place unused up to twelve entries (a doubled one left up to half). With
-// 48-byte entries each capacity up to twelve fills its size class exactly.
+// 32-byte entries each capacity up to twelve fills its size class exactly.
 func appendEntry(tl []entry, e entry) []entry {
 	if len(tl) == cap(tl) {
 		grown := make([]entry, len(tl), len(tl)+max(2, len(tl)/4))
@@ -260,16 +285,15 @@ func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {
 	if !ok {
 		return CaseRecord{}, false
 	}
-	return rec.record(), true
+	return v.tl.record(rec), true
 }
 
 // record returns a copy of rec as the view's callers see it.
-func (rec *caseRec) record() CaseRecord {
-	out := CaseRecord{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt, UpdatedAt: rec.updatedAt(),
+func (tl *timelines) record(rec *caseRec) CaseRecord {
+	out := CaseRecord{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt, UpdatedAt: tl.updatedAt(rec),
 		Timeline: make([]TimelineEntry, len(rec.Timeline))}
 	for i, e := range rec.Timeline {
-		// The entries' Data are shared with the view: they are never changed.
-		out.Timeline[i] = e.expand()
+		out.Timeline[i] = tl.expand(e)
 	}
 	out.Attachments = append([]domain.AttachmentAdded(nil), rec.Attachments...)
 	return out

@@ -63,8 +63,9 @@ func (v *CaseView) Snapshot(w io.Writer) (uint64, error) {
 		rec := *v.cases[id]
 		tl := make([]timelineSnapshot, len(rec.Timeline))
 		for j, e := range rec.Timeline {
-			tl[j] = timelineSnapshot{Seq: e.Seq, Type: e.Head.Type, Time: e.time(), Public: e.Head.Public, Role: e.Head.Role,
-				Unit: e.Head.Unit, Actor: e.Head.Actor, Text: e.Text, Data: e.Data.snapshot()}
+			x := v.tl.expand(e)
+			tl[j] = timelineSnapshot{Seq: x.Seq, Type: x.Type, Time: x.Time, Public: x.Public, Role: x.Role,
+				Unit: x.Unit, Actor: x.Actor, Text: x.Text, Data: x.Data.snapshot()}
 		}
 		snap.Cases[i] = caseSnapshot{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt,
 			Attachments: rec.Attachments, Timeline: tl}
@@ -83,7 +84,7 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, v.SnapshotName(), CaseViewSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore case view: %w", err)
 	}
-	cases, n, hs, ds := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), make(heads), make(sharedData)
+	cases, n, tls := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), newTimelines()
 	for _, cs := range snap.Cases {
 		rec := caseRec{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
 			Attachments: cs.Attachments}
@@ -104,7 +105,7 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 			if !ok {
 				return fmt.Errorf("restore case view: case %s: entry %d with details of an unknown shape", id, e.Seq)
 			}
-			rec.Timeline[j] = newEntry(hs, n, e.Seq, e.Time, e.Text, ds.share(data),
+			rec.Timeline[j] = tls.entry(n, e.Seq, e.Time, e.Text, data,
 				entryHead{Type: e.Type, Public: e.Public, Role: e.Role, Unit: e.Unit, Actor: e.Actor})
 		}
 		rec.Case = n.internCase(domain.Case{}, rec.Case)
@@ -112,6 +113,6 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.cases, v.names, v.heads, v.datas, v.lastSeq = cases, n, hs, ds, seq
+	v.cases, v.names, v.tl, v.lastSeq = cases, n, tls, seq
 	return nil
 }

@@ -195,13 +195,18 @@ func (s *dataSnapshot) restore(n names) (*EntryData, bool) {
 	return &EntryData{shape: dataShape(s.Shape), t: s.T, a: n.intern(s.A), b: n.intern(s.B), n: s.N}, true
 }
 
-// sharedData holds one EntryData of each value whose details repeat across
-// cases: a deadline (the end of a day) with its clock, an assignee, a
-// transfer's units, an outcome, a rating. Like names it grows with the
-// organisation and the calendar, not with the cases. Details unique to
-// their case (a file, a duplicate's id, an extension's decision, an
-// inspection's time) are not kept here: sharing them would only grow it.
-type sharedData map[dataKey]*EntryData
+// details holds the details of a view's timeline entries, numbered from 1
+// (0 is an entry without any). Of each value whose details repeat across
+// cases (a deadline, the end of a day, with its clock; an assignee; a
+// transfer's units; an outcome; a rating) it keeps one, which every entry
+// with that value shares: like names these grow with the organisation and
+// the calendar, not with the cases. Details unique to their case (a file,
+// a duplicate's id, an extension's decision, an inspection's time) are
+// kept once each: sharing them would only grow the index.
+type details struct {
+	list   []*EntryData
+	shared map[dataKey]uint32 // the number of each shared value
+}
 
 // dataKey is an EntryData by what it renders: t as its instant and zone
 // offset rather than its *time.Location, of which every decoded time has
@@ -215,23 +220,38 @@ type dataKey struct {
 	n     int64
 }
 
-// share returns the EntryData kept for d's value, keeping d if there is
-// none yet.
-func (s sharedData) share(d *EntryData) *EntryData {
+// add returns the number of d's value, keeping d if it has none yet; 0
+// for nil.
+func (ds *details) add(d *EntryData) uint32 {
 	if d == nil {
-		return nil
+		return 0
 	}
+	var k dataKey
+	share := true
 	switch d.shape {
 	case shapeAttachment, shapeDuplicateOf, shapeExtension, shapeInspectedAt:
-		return d
+		share = false
+	default:
+		_, off := d.t.Zone()
+		k = dataKey{shape: d.shape, sec: d.t.Unix(), nsec: d.t.Nanosecond(), off: off, a: d.a, b: d.b, n: d.n}
+		if i, ok := ds.shared[k]; ok {
+			return i
+		}
 	}
-	_, off := d.t.Zone()
-	k := dataKey{shape: d.shape, sec: d.t.Unix(), nsec: d.t.Nanosecond(), off: off, a: d.a, b: d.b, n: d.n}
-	if p, ok := s[k]; ok {
-		return p
+	ds.list = append(ds.list, d)
+	i := uint32(len(ds.list))
+	if share {
+		ds.shared[k] = i
 	}
-	s[k] = d
-	return d
+	return i
+}
+
+// get returns the details numbered i, nil for 0.
+func (ds *details) get(i uint32) *EntryData {
+	if i == 0 {
+		return nil
+	}
+	return ds.list[i-1]
 }
 
 // names holds one copy of each string that repeats across cases (a unit,
