@@ -102,9 +102,11 @@ func heapNow() heapState {
 	return heapState{inUse: m.HeapInuse, scan: s[0].Value.Uint64(), objects: s[1].Value.Uint64()}
 }
 
-// markTime returns how long a forced collection takes, the median of five:
-// it is mostly marking, whose length is what requests wait behind.
+// markTime returns how long a forced collection takes on one processor,
+// the median of five: it is mostly marking, whose length is what requests
+// wait behind, and on one processor its time is its CPU.
 func markTime() time.Duration {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var ds [5]time.Duration
 	for i := range ds {
 		start := time.Now()
@@ -123,8 +125,8 @@ func markTime() time.Duration {
 //
 // It also reports what each case costs the collector: the bytes it scans
 // for pointers (scan-B/case), the objects it marks (objects/case), and the
-// time a forced collection takes (gc-ns/case, the median of five, with
-// nothing else running: marking on every processor). A collection's
+// time a forced collection takes (gc-ns/case, the median of five, on one
+// processor with nothing else running). A collection's
 // marking is what requests wait behind (BENCHMARKS.md, fifth session).
 func BenchmarkHeapPerCase(b *testing.B) {
 	const n = 20_000
