@@ -67,8 +67,8 @@ func (v *CaseView) Snapshot(w io.Writer) (uint64, error) {
 			tl[j] = timelineSnapshot{Seq: x.Seq, Type: x.Type, Time: x.Time, Public: x.Public, Role: x.Role,
 				Unit: x.Unit, Actor: x.Actor, Text: x.Text, Data: x.Data.snapshot()}
 		}
-		snap.Cases[i] = caseSnapshot{Case: rec.Case, Description: rec.Description, OccurredAt: rec.OccurredAt,
-			Attachments: rec.Attachments, Timeline: tl}
+		snap.Cases[i] = caseSnapshot{Case: rec.Case, Description: v.tl.texts.get(rec.Description), OccurredAt: rec.OccurredAt,
+			Attachments: v.files[id], Timeline: tl}
 	}
 	h := snapshotHeader{Model: v.SnapshotName(), Version: CaseViewSnapshotVersion, Seq: v.lastSeq}
 	if err := encodeSnapshot(w, h, snap); err != nil {
@@ -84,10 +84,10 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, v.SnapshotName(), CaseViewSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore case view: %w", err)
 	}
-	cases, n, tls := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(names), newTimelines()
+	cases, files := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(map[uuid.UUID][]domain.AttachmentAdded)
+	n, tls := make(names), newTimelines()
 	for _, cs := range snap.Cases {
-		rec := caseRec{Case: cs.Case, Description: cs.Description, OccurredAt: cs.OccurredAt,
-			Attachments: cs.Attachments}
+		rec := caseRec{Case: cs.Case, Description: tls.texts.add(cs.Description), OccurredAt: cs.OccurredAt}
 		id := rec.Case.ID
 		switch {
 		case id == uuid.Nil:
@@ -110,9 +110,12 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 		}
 		rec.Case = n.internCase(domain.Case{}, rec.Case)
 		cases[id] = &rec
+		if len(cs.Attachments) > 0 {
+			files[id] = cs.Attachments
+		}
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.cases, v.names, v.tl, v.lastSeq = cases, n, tls, seq
+	v.cases, v.files, v.names, v.tl, v.lastSeq = cases, files, n, tls, seq
 	return nil
 }
