@@ -93,9 +93,8 @@ type Case struct {
 	Remote   bool
 	Complex  bool
 	// Escalated: handed to a higher authority at least once. It sits with
-	// the other flags, away from OverdueEscalated, so that they share one
-	// word: the case view keeps a Case for every case, and 16 bytes less
-	// takes its record into a smaller size class.
+	// the other flags so that they share one word: the case view keeps a
+	// Case for every case (projections TestCaseRecordFitsItsSizeClass).
 	Escalated bool
 
 	Anonymous      bool

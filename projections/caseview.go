@@ -168,8 +168,9 @@ type CaseView struct {
 
 // CaseViewSnapshotVersion is the version of the case view's snapshot
 // (snapshot_caseview.go). Bump it whenever the state the view keeps changes:
-// a field of caseRec, entry, entryHead, domain.Case or domain.AttachmentAdded
-// added, removed or retyped, or Apply filling any of them differently. A
+// a field of caseRec, entry, entryHead, timelines (its details and texts),
+// domain.Case or domain.AttachmentAdded added, removed, retyped or moved, or
+// Apply filling any of them differently. A
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
@@ -289,17 +290,18 @@ func (v *CaseView) Get(id uuid.UUID) (CaseRecord, bool) {
 	if !ok {
 		return CaseRecord{}, false
 	}
-	return v.record(rec), true
+	return v.record(id, rec), true
 }
 
-// record returns a copy of rec as the view's callers see it.
-func (v *CaseView) record(rec *caseRec) CaseRecord {
+// record returns a copy of the record of case id as the view's callers see
+// it.
+func (v *CaseView) record(id uuid.UUID, rec *caseRec) CaseRecord {
 	out := CaseRecord{Case: rec.Case, Description: v.tl.texts.get(rec.Description), OccurredAt: rec.OccurredAt,
 		UpdatedAt: v.tl.updatedAt(rec), Timeline: make([]TimelineEntry, len(rec.Timeline))}
 	for i, e := range rec.Timeline {
 		out.Timeline[i] = v.tl.expand(e)
 	}
-	out.Attachments = append([]domain.AttachmentAdded(nil), v.files[rec.Case.ID]...)
+	out.Attachments = append([]domain.AttachmentAdded(nil), v.files[id]...)
 	return out
 }
 

@@ -167,17 +167,37 @@ func TestCaseViewGetReturnsACopy(t *testing.T) {
 
 // TestCaseViewIgnoresEventsOfUnknownCases applies, in memory, an event
 // whose case was never reported (a log that starts mid-way, say): the view
-// does not invent a case but still moves its position.
+// does not invent a case but still moves its position, and keeps nothing
+// of the event (an attachment, which the view keeps beside the records,
+// does not turn up on the case if it is reported later).
 func TestCaseViewIgnoresEventsOfUnknownCases(t *testing.T) {
-	view := projections.NewCaseView()
-	env := envelopeAt(newCaseID(), officer, t0, accepted())
-	env.Seq = 7
-	view.Apply(env)
-	if got := view.Len(); got != 0 {
-		t.Errorf("Len() = %d, want 0", got)
-	}
-	if got := view.LastSeq(); got != 7 {
-		t.Errorf("LastSeq() = %d, want 7", got)
+	for _, tt := range []struct {
+		name  string
+		event domain.Event
+	}{
+		{"accepted", accepted()},
+		{"attachment", domain.AttachmentAdded{Object: "o-1", Filename: "a.jpg", ContentType: "image/jpeg", Size: 10, Public: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			view := projections.NewCaseView()
+			id := newCaseID()
+			env := envelopeAt(id, officer, t0, tt.event)
+			env.Seq = 7
+			view.Apply(env)
+			if got := view.Len(); got != 0 {
+				t.Errorf("Len() = %d, want 0", got)
+			}
+			if got := view.LastSeq(); got != 7 {
+				t.Errorf("LastSeq() = %d, want 7", got)
+			}
+			rep := envelopeAt(id, citizen, t0.Add(time.Hour), reported(1))
+			rep.Seq = 8
+			view.Apply(rep)
+			rec, ok := view.Get(id)
+			if !ok || len(rec.Timeline) != 1 || len(rec.Attachments) != 0 {
+				t.Errorf("after the report: found %v, %d entries, %d attachments; want true, 1, 0", ok, len(rec.Timeline), len(rec.Attachments))
+			}
+		})
 	}
 }
 

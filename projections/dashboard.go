@@ -387,7 +387,7 @@ func (d *Dashboard) trackOpen(before, after domain.Case) {
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version; a changed Apply is for the
 // reviewer to catch.
-const DashboardSnapshotVersion = 5 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags reordered (the bytes are those of 4)
+const DashboardSnapshotVersion = 5 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4)
 
 // NewDashboard returns an empty dashboard. The geography gives the types
 // of units (for the coordination figures) and the names of communes; nil

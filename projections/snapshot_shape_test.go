@@ -79,7 +79,7 @@ func TestSnapshotVersionsFollowStateShapes(t *testing.T) {
 			// Version 5: timeline entries without pointers (texts, heads
 			// and details by number); 6: the description among the texts,
 			// the attachments beside the records, domain.Case's flags
-			// reordered. The snapshot's bytes did not change in either.
+			// moved. The snapshot's fields are as they were in both.
 			model: "case_view", version: CaseViewSnapshotVersion,
 			shapes: map[int]string{1: "9847cde40265b6d7", 2: "ce2eeda449c4707a", 3: "34592f9ea14c3417", 4: "f94ae2187376ccf6", 5: "1a7be2fba0fc2247", 6: "1f2d22a8d887b3be"},
 			types:  []reflect.Type{reflect.TypeFor[CaseView](), reflect.TypeFor[caseViewSnapshot]()},

@@ -7,8 +7,9 @@ import "encoding/binary"
 // scanning it: a million comments are a few hundred such objects instead
 // of a million strings, each of which a collection would have to visit.
 // Texts are never changed or removed (the log's events are immutable), so
-// the chunks only grow, and a chunk once allocated is never moved: a text
-// is appended only within its chunk's capacity.
+// the chunks only grow. A text goes into the last chunk only if it fits in
+// its capacity, otherwise into a new chunk: a full chunk is never grown by
+// append, which would copy its 64 KiB and leave the old copy as garbage.
 type texts struct {
 	chunks [][]byte
 }

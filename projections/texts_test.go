@@ -9,7 +9,8 @@ import (
 // TestTextsGiveBackWhatTheyKept: every text comes back as it was added,
 // whatever its length (empty, one byte, a length whose uvarint takes
 // several bytes, longer than a chunk, and the texts that fill a chunk to
-// its last byte), and a chunk is never moved once a text is in it.
+// its last byte), and a full chunk is left as it is (growing it by append
+// would copy it) rather than grown.
 func TestTextsGiveBackWhatTheyKept(t *testing.T) {
 	tests := []struct {
 		name string
@@ -46,7 +47,7 @@ func TestTextsGiveBackWhatTheyKept(t *testing.T) {
 		t.Errorf("a text that does not fit went into the full chunk: %d chunks, want %d", len(ts.chunks), full+2)
 	}
 	if &ts.chunks[full][0] != at {
-		t.Error("a full chunk moved")
+		t.Error("a full chunk was grown (copied)")
 	}
 	for i, tt := range tests {
 		if got := ts.get(refs[i]); got != tt.text {
