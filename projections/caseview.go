@@ -58,10 +58,12 @@ type caseRec struct {
 // the details and the text are numbers into the view's timelines.
 //
 // Without pointers a timeline is an object the collector marks but never
-// scans. With pointers (a head, the details and the text string, as it was
-// until the sixth session) the case view was most of what a collection
-// marked: at 100 000 cases of ten events, three million pointers followed
-// in each one while requests waited (BENCHMARKS.md, sixth session).
+// scans, and its texts are not objects of their own. With pointers (a
+// head, the details and the text string, as it was until the sixth
+// session) the case view was most of what a collection marked of the read
+// models: at 100 000 cases of ten events, three million pointers and seven
+// hundred thousand strings in each one, while requests waited
+// (BENCHMARKS.md, sixth session).
 type entry struct {
 	Seq  uint64
 	At   int64   // the time in Unix nanoseconds, in its head's Zone; unused if the head is Far
