@@ -94,7 +94,7 @@ type Case struct {
 	Complex  bool
 	// Escalated: handed to a higher authority at least once. It sits with
 	// the other flags so that they share one word: the case view keeps a
-	// Case for every case (projections TestCaseRecordFitsItsSizeClass).
+	// Case for every case (projections TestRecordsFitTheirSizeClasses).
 	Escalated bool
 
 	Anonymous      bool

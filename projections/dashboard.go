@@ -302,8 +302,8 @@ type Dashboard struct {
 	months map[int]map[dims]*tally // month index (year*12 + month-1) → cells
 	// open indexes the cases open now, per dims, so that the stocks of the
 	// month in progress are read from it rather than from every case.
-	open  map[dims]*openCell
-	names names
+	open map[dims]*openCell
+	syms *symbols
 	// maxReceived is the latest month any case was received in: should it
 	// be after the month asked for (a query with a past "now"), the query
 	// falls back to scanning the cases.
@@ -387,14 +387,14 @@ func (d *Dashboard) trackOpen(before, after domain.Case) {
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version; a changed Apply is for the
 // reviewer to catch.
-const DashboardSnapshotVersion = 5 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4)
+const DashboardSnapshotVersion = 6 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4); 6: the core's strings by number (those of 4)
 
 // NewDashboard returns an empty dashboard. The geography gives the types
 // of units (for the coordination figures) and the names of communes; nil
 // leaves unit types unknown and names empty.
 func NewDashboard(geo *domain.Geography) *Dashboard {
 	return &Dashboard{geo: geo, cases: make(map[uuid.UUID]*dashCase), months: make(map[int]map[dims]*tally),
-		open: make(map[dims]*openCell), names: make(names)}
+		open: make(map[dims]*openCell), syms: newSymbols()}
 }
 
 // LastSeq implements ReadModel.
@@ -460,7 +460,7 @@ func (d *Dashboard) Apply(e domain.Envelope) {
 	e.Time, dc.at = at, at
 	month := monthIndex(at)
 
-	before := dc.c.full()
+	before := d.syms.full(dc.c)
 	after := domain.Evolve(before, e)
 	where := dimsOf(before)
 	if _, ok := e.Event.(domain.Reported); ok {
@@ -522,7 +522,7 @@ func (d *Dashboard) Apply(e domain.Envelope) {
 	d.moveStocks(month, before, after)
 	// The dashboard needs neither the title nor the sealed reporter.
 	after.Title = ""
-	dc.c = d.names.core(dc.c, after)
+	dc.c = d.syms.core(dc.c, after)
 }
 
 // moveStocks records, from month on, that the case's state at month ends
@@ -618,12 +618,13 @@ func (d *Dashboard) collect(from, to, stock int, now time.Time) map[dims]*acc {
 		}
 	case !now.Before(startOfIndex(stock)): // in progress, cases received after it: scan them
 		for _, dc := range d.cases {
-			if c := dc.c.full(); !open(c) || monthIndex(c.ReceivedAt) > stock {
+			c := d.syms.full(dc.c)
+			if !open(c) || monthIndex(c.ReceivedAt) > stock {
 				continue
 			}
-			a := line(dimsOf(dc.c.full()))
+			a := line(dimsOf(c))
 			a.backlog++
-			if dc.c.Overdue(now) {
+			if c.Overdue(now) {
 				a.overdue++
 			}
 		}

@@ -97,7 +97,7 @@ type queueEntry struct {
 // search that few match. Other orders, and queries over every unit, scan
 // the cases: O(n) plus O(n log limit) to keep the page (a few milliseconds
 // for a unit of 20,000 cases, BenchmarkQueuesList). Each case costs its
-// domain.Case (slimmed), its folded search text (at most
+// core (caseCore), its folded search text (at most
 // searchDescriptionRunes of description), a 64-byte filter of that text
 // and its slot in the tree: a pointer in nodes half to fully used (cases
 // added in key order leave them half used), some 6 bytes live per case
@@ -108,7 +108,7 @@ type Queues struct {
 	cases   map[uuid.UUID]*queueEntry
 	byUnit  map[string]*queueTree // never empty
 	free    *btree.FreeListG[*queueEntry]
-	names   names
+	syms    *symbols
 	lastSeq uint64
 }
 
@@ -158,12 +158,12 @@ func keyEntry(deadline time.Time, id uuid.UUID) *queueEntry {
 // included). A snapshot of another version is discarded and the model
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version.
-const QueuesSnapshotVersion = 4 // 3: the unit lists became B-trees (the bytes are those of 2); 4: domain.Case's flags moved (the fields of 3)
+const QueuesSnapshotVersion = 5 // 3: the unit lists became B-trees (the bytes are those of 2); 4: domain.Case's flags moved (the fields of 3); 5: the core's strings by number (the fields of 3)
 
 // NewQueues returns an empty unit queues model.
 func NewQueues() *Queues {
 	return &Queues{cases: make(map[uuid.UUID]*queueEntry), byUnit: make(map[string]*queueTree),
-		free: btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize), names: make(names)}
+		free: btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize), syms: newSymbols()}
 }
 
 // LastSeq implements ReadModel.
@@ -200,15 +200,15 @@ func (q *Queues) Apply(e domain.Envelope) {
 		}
 		ent = &queueEntry{search: searchText(r.Title, r.Description)}
 		ent.bigrams = bigramsOf(ent.search)
-		ent.c = q.names.core(ent.c, domain.Evolve(ent.c.full(), e))
+		ent.c = q.syms.core(ent.c, domain.Evolve(q.syms.full(ent.c), e))
 		ent.updatedAt = e.Time
 		q.cases[e.CaseID] = ent
 		q.add(ent)
 		return
 	}
-	c := q.names.core(ent.c, domain.Evolve(ent.c.full(), e))
+	c := q.syms.core(ent.c, domain.Evolve(q.syms.full(ent.c), e))
 	ent.updatedAt = e.Time
-	if c.Unit == ent.c.Unit && c.Deadline.Equal(ent.c.Deadline) {
+	if c.unit == ent.c.unit && c.Deadline.Equal(ent.c.Deadline) {
 		ent.c = c
 		return
 	}
@@ -219,10 +219,11 @@ func (q *Queues) Apply(e domain.Envelope) {
 
 // add inserts a case in its unit's tree.
 func (q *Queues) add(ent *queueEntry) {
-	tree := q.byUnit[ent.c.Unit]
+	unit := q.syms.str(ent.c.unit)
+	tree := q.byUnit[unit]
 	if tree == nil {
 		tree = newQueueTree(q.free)
-		q.byUnit[ent.c.Unit] = tree
+		q.byUnit[unit] = tree
 	}
 	if _, replaced := tree.ReplaceOrInsert(ent); replaced {
 		panic("projections: two queue entries with one key") // a broken invariant, not bad input
@@ -232,7 +233,7 @@ func (q *Queues) add(ent *queueEntry) {
 // remove takes a case out of its unit's tree; its unit and deadline must
 // be those it was added with.
 func (q *Queues) remove(ent *queueEntry) {
-	unit := ent.c.Unit
+	unit := q.syms.str(ent.c.unit)
 	tree := q.byUnit[unit]
 	if tree == nil {
 		panic("projections: queue entry of a unit that holds none") // a broken invariant, not bad input
@@ -268,7 +269,7 @@ func (q *Queues) Units() map[string]int {
 	for unit, tree := range q.byUnit {
 		n := 0
 		tree.Ascend(func(ent *queueEntry) bool {
-			if isOpen(ent.c.Status) {
+			if isOpen(domain.Status(q.syms.str(ent.c.status))) {
 				n++
 			}
 			return true
@@ -297,9 +298,9 @@ func (q *Queues) List(query QueueQuery, now time.Time) (items []QueueItem, next 
 	if err != nil {
 		return nil, "", err
 	}
-
 	q.mu.RLock()
 	defer q.mu.RUnlock()
+	f.syms = q.syms
 	if query.Unit != "" && f.order.field == "deadline" {
 		return f.walk(q.byUnit[query.Unit], now)
 	}
@@ -332,7 +333,7 @@ func (q *Queues) List(query QueueQuery, now time.Time) (items []QueueItem, next 
 	}
 	items = make([]QueueItem, len(page))
 	for i, k := range page {
-		items[i] = k.ent.item(now)
+		items[i] = k.ent.item(q.syms, now)
 	}
 	return items, next, nil
 }
@@ -359,7 +360,7 @@ func (f *queueFilter) walk(tree *queueTree, now time.Time) (items []QueueItem, n
 			full = true
 			return false
 		}
-		items = append(items, ent.item(now))
+		items = append(items, ent.item(f.syms, now))
 		last = ent
 		return true
 	}
@@ -463,8 +464,8 @@ func (f *queueFilter) walk(tree *queueTree, now time.Time) (items []QueueItem, n
 	return items, next, nil
 }
 
-func (ent *queueEntry) item(now time.Time) QueueItem {
-	c := ent.c
+func (ent *queueEntry) item(ss *symbols, now time.Time) QueueItem {
+	c := ss.full(ent.c)
 	return QueueItem{
 		ID: c.ID, Title: c.Title, Status: c.Status, Kind: c.Kind, Category: c.Category,
 		Commune: c.Location.Commune, Deadline: c.Deadline, Overdue: c.Overdue(now),
@@ -486,6 +487,7 @@ type queueFilter struct {
 	order         queueOrder
 	after         *sortKey // from the cursor
 	limit         int
+	syms          *symbols // the model's, read under its lock
 }
 
 func compileQueueQuery(query QueueQuery) (queueFilter, error) {
@@ -556,16 +558,17 @@ func knownGroup(group string) bool {
 
 // match reports whether a case passes every filter, cheapest first.
 func (f *queueFilter) match(ent *queueEntry, now time.Time) bool {
-	c := &ent.c
+	c, str := &ent.c, f.syms.str
+	status := domain.Status(str(c.status))
 	switch {
-	case f.kind != "" && c.Kind != f.kind,
-		f.category != "" && c.Category != f.category,
-		f.group != "" && c.Category.Group() != f.group,
-		f.commune != "" && c.Location.Commune != f.commune,
-		f.assignee != "" && c.Assignee != f.assignee,
-		len(f.statuses) > 0 && !slices.Contains(f.statuses, c.Status),
-		f.open != nil && isOpen(c.Status) != *f.open,
-		f.overdue != nil && c.Overdue(now) != *f.overdue:
+	case f.kind != "" && str(c.kind) != string(f.kind),
+		f.category != "" && str(c.category) != string(f.category),
+		f.group != "" && domain.Category(str(c.category)).Group() != f.group,
+		f.commune != "" && str(c.commune) != f.commune,
+		f.assignee != "" && str(c.assignee) != f.assignee,
+		len(f.statuses) > 0 && !slices.Contains(f.statuses, status),
+		f.open != nil && isOpen(status) != *f.open,
+		f.overdue != nil && f.syms.overdue(*c, now) != *f.overdue:
 		return false
 	}
 	if !ent.bigrams.contains(f.wordBigrams) {

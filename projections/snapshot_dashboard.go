@@ -108,7 +108,7 @@ func (d *Dashboard) Snapshot(w io.Writer) (uint64, error) {
 	snap.Cases = make([]dashCaseSnapshot, len(ids))
 	for i, id := range ids {
 		dc := d.cases[id]
-		snap.Cases[i] = dashCaseSnapshot{Case: dc.c.full(), At: dc.at, FrontCouncil: dc.frontCouncil, Partners: dc.partners}
+		snap.Cases[i] = dashCaseSnapshot{Case: d.syms.full(dc.c), At: dc.at, FrontCouncil: dc.frontCouncil, Partners: dc.partners}
 	}
 
 	months := make([]int, 0, len(d.months))
@@ -155,7 +155,7 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	if want := unitTypesDigest(d.geo); snap.UnitTypes != want {
 		return fmt.Errorf("restore dashboard: folded with other unit types (geography %.12s, this one %.12s)", snap.UnitTypes, want)
 	}
-	n := make(names)
+	n := newSymbols()
 	cases, err := restoreDashCases(snap.Cases, seq, n)
 	if err != nil {
 		return fmt.Errorf("restore dashboard: %w", err)
@@ -164,12 +164,12 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	if err != nil {
 		return fmt.Errorf("restore dashboard: %w", err)
 	}
-	if err := checkDashStocks(cases, months); err != nil {
+	if err := checkDashStocks(cases, months, n); err != nil {
 		return fmt.Errorf("restore dashboard: %w", err)
 	}
 	openIndex, maxReceived := make(map[dims]*openCell), 0
 	for _, dc := range cases {
-		cs := dc.c.full()
+		cs := n.full(dc.c)
 		maxReceived = max(maxReceived, monthIndex(cs.ReceivedAt))
 		if open(cs) {
 			c := openIndex[dimsOf(cs)]
@@ -183,11 +183,11 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cases, d.months, d.lastSeq = cases, months, seq
-	d.open, d.maxReceived, d.names = openIndex, maxReceived, n
+	d.open, d.maxReceived, d.syms = openIndex, maxReceived, n
 	return nil
 }
 
-func restoreDashCases(in []dashCaseSnapshot, seq uint64, n names) (map[uuid.UUID]*dashCase, error) {
+func restoreDashCases(in []dashCaseSnapshot, seq uint64, n *symbols) (map[uuid.UUID]*dashCase, error) {
 	cases := make(map[uuid.UUID]*dashCase, len(in))
 	var prev uuid.UUID
 	for i, cs := range in {
@@ -278,7 +278,7 @@ func (c dashCellSnapshot) check() error {
 // and takes one away when it stops being open, so, per dims, the
 // differences of all months add up to the cases open now (and those of
 // them with a deadline).
-func checkDashStocks(cases map[uuid.UUID]*dashCase, months map[int]map[dims]*tally) error {
+func checkDashStocks(cases map[uuid.UUID]*dashCase, months map[int]map[dims]*tally, ss *symbols) error {
 	type stock struct{ backlog, overdue int }
 	sum := make(map[dims]stock)
 	for _, cells := range months {
@@ -290,10 +290,11 @@ func checkDashStocks(cases map[uuid.UUID]*dashCase, months map[int]map[dims]*tal
 		}
 	}
 	for _, dc := range cases {
-		if !open(dc.c.full()) {
+		c := ss.full(dc.c)
+		if !open(c) {
 			continue
 		}
-		k := dimsOf(dc.c.full())
+		k := dimsOf(c)
 		s := sum[k]
 		s.backlog--
 		if !dc.c.Deadline.IsZero() {

@@ -55,7 +55,7 @@ func (q *Queues) Snapshot(w io.Writer) (uint64, error) {
 		tree := q.byUnit[unit]
 		cs := make([]queueCaseSnapshot, 0, tree.Len())
 		tree.Ascend(func(ent *queueEntry) bool {
-			cs = append(cs, queueCaseSnapshot{Case: ent.c.full(), Search: ent.search, UpdatedAt: ent.updatedAt})
+			cs = append(cs, queueCaseSnapshot{Case: q.syms.full(ent.c), Search: ent.search, UpdatedAt: ent.updatedAt})
 			return true
 		})
 		snap.Units[i] = queueUnitSnapshot{Unit: unit, Cases: cs}
@@ -74,7 +74,7 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, q.SnapshotName(), QueuesSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore queues: %w", err)
 	}
-	cases, n := make(map[uuid.UUID]*queueEntry), make(names)
+	cases, n := make(map[uuid.UUID]*queueEntry), newSymbols()
 	free := btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize)
 	byUnit := make(map[string]*queueTree, len(snap.Units))
 	for _, u := range snap.Units {
@@ -108,6 +108,6 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.cases, q.byUnit, q.free, q.names, q.lastSeq = cases, byUnit, free, n, seq
+	q.cases, q.byUnit, q.free, q.syms, q.lastSeq = cases, byUnit, free, n, seq
 	return nil
 }

@@ -90,12 +90,3 @@ func TestTimelineEntriesHoldNoPointers(t *testing.T) {
 		t.Errorf("an entry takes %d bytes, want 32 (appendEntry's capacities fill their size classes at 32)", size)
 	}
 }
-
-// TestCaseRecordFitsItsSizeClass: the view keeps a record for every case,
-// allocated in Go's 512-byte size class; a field added beyond it costs 64
-// bytes a case (the next class is 576).
-func TestCaseRecordFitsItsSizeClass(t *testing.T) {
-	if size := reflect.TypeFor[caseRec]().Size(); size > 512 {
-		t.Errorf("a case record takes %d bytes, over the 512-byte size class", size)
-	}
-}
