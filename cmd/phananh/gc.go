@@ -14,7 +14,7 @@ import (
 
 // The collector's settings for the long-running commands (serve, bench).
 //
-// phananh's live heap is mostly its read models, about 2.1 KB a case. Go's
+// phananh's live heap is mostly its read models, about 2 KB a case. Go's
 // default target (GOGC=100) collects whenever the heap has grown by as much
 // again, and at 100 000 cases each collection marks for about half a
 // second on two cores while requests wait behind it. In the bench's
