@@ -44,6 +44,14 @@ const (
 // disk until the block is compacted, which defeats crypto-shredding. The
 // stream is otherwise the same as a KV bucket with History 1, and is bound
 // as one.
+//
+// A replicated stream does not allow direct gets: any of its servers may
+// answer one, a follower that has not yet applied an erasure among them,
+// which would hand out a key Erase has already destroyed (a follower
+// serves direct gets once it is nearly, not fully, caught up:
+// nats-server's monitorStream). Reads go to the stream's leader instead,
+// which answers after it has applied each erasure. With one replica there
+// is no follower, and direct gets are kept for their speed.
 func (s *Store) openVault(ctx context.Context, cfg Config) error {
 	stream, err := s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:              "KV_" + KeysBucket,
@@ -59,7 +67,7 @@ func (s *Store) openVault(ctx context.Context, cfg Config) error {
 		Discard:           jetstream.DiscardNew,
 		Duplicates:        2 * time.Minute,
 		AllowRollup:       true,
-		AllowDirect:       true,
+		AllowDirect:       cfg.Replicas == 1,
 		DenyDelete:        false,
 	})
 	if err != nil {
