@@ -35,9 +35,12 @@ type caseCore struct {
 // sym is a string's number in a model's symbols; 0 is the empty string.
 type sym uint32
 
-// symbols numbers the strings that repeat across cases (statuses, kinds,
-// categories, communes, units, staff ids). A model keeps one, guarded by
-// its lock; like names it grows with the organisation, not with the cases.
+// symbols holds one copy of each string that repeats across cases (a
+// status, a kind, a category, a commune, a unit, a role, a staff id), so
+// that each case does not keep its own copy as decoded from its events, and
+// numbers them: the queues and the dashboard keep the numbers, the case
+// view the strings (intern). A model keeps one, guarded by its lock; it
+// grows with the organisation, not with the cases.
 type symbols struct {
 	of   map[string]sym
 	list []string // list[0] is ""
@@ -61,6 +64,9 @@ func (ss *symbols) sym(s string) sym {
 
 // str returns the string numbered n.
 func (ss *symbols) str(n sym) string { return ss.list[n] }
+
+// intern returns the copy of s that ss keeps.
+func (ss *symbols) intern(s string) string { return ss.list[ss.sym(s)] }
 
 // core returns the core of a case; prev is the core before the event,
 // whose numbers are reused for the strings that did not change.

@@ -110,7 +110,7 @@ func newTimelines() *timelines {
 
 // entry returns the entry of an event at t; its head h (without a time)
 // shared with every entry that has the same, its strings interned in n.
-func (tl *timelines) entry(n names, seq uint64, t time.Time, text string, data *EntryData, h entryHead) entry {
+func (tl *timelines) entry(n *symbols, seq uint64, t time.Time, text string, data *EntryData, h entryHead) entry {
 	h.Zone = t.Location()
 	ns := t.UnixNano()
 	if !time.Unix(0, ns).Equal(t) {
@@ -123,7 +123,7 @@ func (tl *timelines) entry(n names, seq uint64, t time.Time, text string, data *
 // interned in n) if there is none yet. There is one head of each kind the
 // view has seen: the event types times the staff who act, so heads grow
 // with the organisation, not with the cases.
-func (tl *timelines) head(n names, h entryHead) uint32 {
+func (tl *timelines) head(n *symbols, h entryHead) uint32 {
 	if i, ok := tl.headOf[h]; ok {
 		return i
 	}
@@ -163,7 +163,7 @@ type CaseView struct {
 	mu      sync.RWMutex
 	cases   map[uuid.UUID]*caseRec
 	files   map[uuid.UUID][]domain.AttachmentAdded // the attachments of the cases that have any
-	names   names
+	syms    *symbols
 	tl      *timelines
 	lastSeq uint64
 }
@@ -176,12 +176,12 @@ type CaseView struct {
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
-const CaseViewSnapshotVersion = 6
+const CaseViewSnapshotVersion = 7
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {
 	return &CaseView{cases: make(map[uuid.UUID]*caseRec), files: make(map[uuid.UUID][]domain.AttachmentAdded),
-		names: make(names), tl: newTimelines()}
+		syms: newSymbols(), tl: newTimelines()}
 }
 
 // LastSeq implements ReadModel.
@@ -211,7 +211,7 @@ func (v *CaseView) Apply(e domain.Envelope) {
 		rec = &caseRec{}
 		v.cases[e.CaseID] = rec
 	}
-	rec.Case = v.names.internCase(rec.Case, domain.Evolve(rec.Case, e))
+	rec.Case = v.syms.internCase(rec.Case, domain.Evolve(rec.Case, e))
 	te := TimelineEntry{Type: e.Type(), Role: e.Actor.Role, Unit: e.Actor.Unit, Actor: e.Actor.ID}
 	switch ev := e.Event.(type) {
 	case domain.Reported:
@@ -255,7 +255,7 @@ func (v *CaseView) Apply(e domain.Envelope) {
 	case domain.ReporterErased:
 		te.Text = ev.Reason
 	}
-	rec.Timeline = appendEntry(rec.Timeline, v.tl.entry(v.names, e.Seq, e.Time, te.Text, v.names.entryDataOf(e.Event),
+	rec.Timeline = appendEntry(rec.Timeline, v.tl.entry(v.syms, e.Seq, e.Time, te.Text, v.syms.entryDataOf(e.Event),
 		entryHead{Type: te.Type, Public: te.Public, Role: te.Role, Unit: te.Unit, Actor: te.Actor}))
 }
 

@@ -85,7 +85,7 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 		return fmt.Errorf("restore case view: %w", err)
 	}
 	cases, files := make(map[uuid.UUID]*caseRec, len(snap.Cases)), make(map[uuid.UUID][]domain.AttachmentAdded)
-	n, tls := make(names), newTimelines()
+	n, tls := newSymbols(), newTimelines()
 	for _, cs := range snap.Cases {
 		rec := caseRec{Case: cs.Case, Description: tls.texts.add(cs.Description), OccurredAt: cs.OccurredAt}
 		id := rec.Case.ID
@@ -116,6 +116,6 @@ func (v *CaseView) Restore(r io.Reader, seq uint64) error {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.cases, v.files, v.names, v.tl, v.lastSeq = cases, files, n, tls, seq
+	v.cases, v.files, v.syms, v.tl, v.lastSeq = cases, files, n, tls, seq
 	return nil
 }

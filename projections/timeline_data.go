@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,7 +43,7 @@ const (
 )
 
 // entryDataOf returns the details of an event, nil for one without any.
-func (n names) entryDataOf(e domain.Event) *EntryData {
+func (n *symbols) entryDataOf(e domain.Event) *EntryData {
 	switch ev := e.(type) {
 	case domain.Reported:
 		return &EntryData{shape: shapeDeadlineClock, t: ev.Deadline, a: n.intern(string(ev.Clock))}
@@ -185,7 +184,7 @@ func (d *EntryData) snapshot() *dataSnapshot {
 	return &dataSnapshot{Shape: uint8(d.shape), T: d.t, A: d.a, B: d.b, N: d.n}
 }
 
-func (s *dataSnapshot) restore(n names) (*EntryData, bool) {
+func (s *dataSnapshot) restore(n *symbols) (*EntryData, bool) {
 	if s == nil {
 		return nil, true
 	}
@@ -199,7 +198,7 @@ func (s *dataSnapshot) restore(n names) (*EntryData, bool) {
 // (0 is an entry without any). Of each value whose details repeat across
 // cases (a deadline, the end of a day, with its clock; an assignee; a
 // transfer's units; an outcome; a rating) it keeps one, which every entry
-// with that value shares: like names these grow with the organisation and
+// with that value shares: like symbols these grow with the organisation and
 // the calendar, not with the cases. Details unique to their case (a file,
 // a duplicate's id, an extension's decision, an inspection's time) are
 // kept once each: sharing them would only grow the index.
@@ -254,28 +253,9 @@ func (ds *details) get(i uint32) *EntryData {
 	return ds.list[i-1]
 }
 
-// names holds one copy of each string that repeats across cases (a unit,
-// a commune, a category, a role, a staff id), so that each case does not
-// keep its own copy as decoded from its events. A model keeps one, guarded
-// by its lock; it grows with the organisation (units, staff, categories),
-// not with the cases.
-type names map[string]string
-
-func (n names) intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := n[s]; ok {
-		return v
-	}
-	s = strings.Clone(s) // not a slice of a larger decoded buffer
-	n[s] = s
-	return s
-}
-
 // internCase shares the strings of a case that repeat across cases; prev
 // is the case before the event, whose strings are shared already.
-func (n names) internCase(prev, c domain.Case) domain.Case {
+func (n *symbols) internCase(prev, c domain.Case) domain.Case {
 	share := func(s, was string) string {
 		if s == was {
 			return was
