@@ -159,7 +159,9 @@ func (s *Store) Open(ctx context.Context, sealed domain.SealedReporter) ([]byte,
 }
 
 // erased tells an erased key (its subject ends in a delete or purge marker)
-// from one that never existed. It reads with direct get, not a consumer.
+// from one that never existed. It reads one message, not a consumer: by
+// direct get with one replica, from the stream's leader otherwise
+// (openVault says why).
 func (s *Store) erased(ctx context.Context, keyID string) (bool, error) {
 	msg, err := s.keysStream.GetLastMsgForSubject(ctx, keySubject(keyID))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
