@@ -519,24 +519,13 @@ func checkRawLog(t *testing.T, a *app.App, stage string) {
 // identities in plaintext.
 func checkDataDir(t *testing.T, dir, stage string) {
 	t.Helper()
-	var files int
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	files := 0
+	readDataDir(t, dir, func(path string, data []byte) {
 		files++
 		if s := leak(data); s != "" {
 			t.Errorf("%s: %s holds %q in plaintext", stage, path, s)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if files == 0 {
 		t.Fatalf("%s: no file in the data directory %s", stage, dir)
 	}
@@ -546,23 +535,52 @@ func checkDataDir(t *testing.T, dir, stage string) {
 func filesHolding(t *testing.T, dir string, needle []byte) []string {
 	t.Helper()
 	var out []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	readDataDir(t, dir, func(path string, data []byte) {
 		if bytes.Contains(data, needle) {
 			out = append(out, path)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return out
+}
+
+// readDataDir hands every file under dir, with its bytes, to each. The
+// server may be running: it writes consumer and stream state to a
+// temporary file and renames it over the old one, so a file listed a
+// moment ago can be gone when it is read. Skipping it could miss bytes
+// that the rename has just moved into a file already read, so the whole
+// scan starts again until one pass reads every file it listed; each sees
+// only that pass.
+func readDataDir(t *testing.T, dir string, each func(path string, data []byte)) {
+	t.Helper()
+	type file struct {
+		path string
+		data []byte
+	}
+	for attempt := 1; ; attempt++ {
+		var files []file
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files = append(files, file{path, data})
+			return nil
+		})
+		if errors.Is(err, fs.ErrNotExist) && attempt < 10 {
+			t.Logf("scan of %s, pass %d: %v; scanning again", dir, attempt, err)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			each(f.path, f.data)
+		}
+		return
+	}
 }
 
 // TestErasedKeyBeforeItsEvent: the key is destroyed before reporter_erased
