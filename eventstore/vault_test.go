@@ -122,25 +122,34 @@ func TestEraseShredsTheKey(t *testing.T) {
 	}
 }
 
-// onDisk reports whether any file under dir contains b.
+// onDisk reports whether any file under dir contains b. The server is
+// running and renames temporary state files over old ones, so a listed
+// file may be gone when it is read; the scan then starts again, since the
+// rename may have moved bytes into a file it had already read.
 func onDisk(t *testing.T, dir string, b []byte) bool {
 	t.Helper()
-	found := false
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || found {
-			return err
+	for attempt := 1; ; attempt++ {
+		found := false
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || found {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			found = bytes.Contains(data, b)
+			return nil
+		})
+		if errors.Is(err, fs.ErrNotExist) && attempt < 10 {
+			t.Logf("scan of %s, pass %d: %v; scanning again", dir, attempt, err)
+			continue
 		}
-		data, err := os.ReadFile(path)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		found = bytes.Contains(data, b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		return found
 	}
-	return found
 }
 
 func TestSecretIsSharedByConcurrentReplicas(t *testing.T) {
