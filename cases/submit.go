@@ -3,7 +3,6 @@ package cases
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -165,10 +164,8 @@ func (s *Service) digest(cmd domain.SubmitReport) string {
 		canonical.OccurredAt = &t
 	}
 	body, _ := json.Marshal(canonical) // plain structs: cannot fail
-	mac := hmac.New(sha256.New, s.d.Secret)
-	mac.Write([]byte("phananh submission v1\x00"))
-	mac.Write(body)
-	return hex.EncodeToString(mac.Sum(nil))
+	sum := s.mac("phananh submission v1\x00", body)
+	return hex.EncodeToString(sum[:])
 }
 
 // crockford is Crockford's base32: no I, L, O or U, so a code read over the
@@ -180,10 +177,8 @@ var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPaddi
 // instead of storing it lets a retried submission get the same code back
 // while the log holds no code at all; it is unguessable without the secret.
 func (s *Service) TrackingCode(id uuid.UUID) string {
-	mac := hmac.New(sha256.New, s.d.Secret)
-	mac.Write([]byte("phananh tracking code v1\x00"))
-	mac.Write(id[:])
-	raw := crockford.EncodeToString(mac.Sum(nil)[:10]) // 80 bits, 16 characters
+	sum := s.mac("phananh tracking code v1\x00", id[:])
+	raw := crockford.EncodeToString(sum[:10]) // 80 bits, 16 characters
 	return raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
 }
 
