@@ -15,9 +15,9 @@ func TestPooledMACIsTheMAC(t *testing.T) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	s := &Service{d: Deps{Secret: secret}}
 	s.macs.New = newMAC(secret)
-	want := func(label string, data []byte) [sha256.Size]byte {
+	want := func(label, data []byte) [sha256.Size]byte {
 		m := hmac.New(sha256.New, secret)
-		m.Write([]byte(label))
+		m.Write(label)
 		m.Write(data)
 		return [sha256.Size]byte(m.Sum(nil))
 	}
@@ -26,7 +26,7 @@ func TestPooledMACIsTheMAC(t *testing.T) {
 	for g := range 8 {
 		wg.Go(func() {
 			for i := range 500 {
-				label := []string{"phananh submission v1\x00", "phananh tracking code v1\x00"}[i%2]
+				label := [][]byte{submissionLabel, trackingLabel}[i%2]
 				data := fmt.Appendf(nil, "report %d of goroutine %d", i, g)
 				if got := s.mac(label, data); got != want(label, data) {
 					errs <- fmt.Errorf("mac(%q, %q) differs from hmac.New's", label, data)

@@ -129,13 +129,12 @@ func newMAC(secret []byte) func() any {
 
 // mac returns HMAC-SHA256, keyed with the service's secret, of label and
 // then data; label keeps the MACs of different uses apart.
-func (s *Service) mac(label string, data []byte) [sha256.Size]byte {
+func (s *Service) mac(label, data []byte) [sha256.Size]byte {
 	m := s.macs.Get().(hash.Hash)
 	m.Reset()
-	m.Write([]byte(label))
+	m.Write(label)
 	m.Write(data)
-	var sum [sha256.Size]byte
-	m.Sum(sum[:0])
+	sum := [sha256.Size]byte(m.Sum(nil))
 	s.macs.Put(m)
 	return sum
 }

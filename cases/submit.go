@@ -145,6 +145,12 @@ func (s *Service) discardKey(sealed *domain.SealedReporter) {
 	}
 }
 
+// The labels of the service's MACs (Service.mac).
+var (
+	submissionLabel = []byte("phananh submission v1\x00")
+	trackingLabel   = []byte("phananh tracking code v1\x00")
+)
+
 // digest fingerprints a validated submission with the service's secret, so
 // the log can tell a retry from a different report without holding anything
 // that could be guessed back (phone numbers are few enough to enumerate).
@@ -164,7 +170,7 @@ func (s *Service) digest(cmd domain.SubmitReport) string {
 		canonical.OccurredAt = &t
 	}
 	body, _ := json.Marshal(canonical) // plain structs: cannot fail
-	sum := s.mac("phananh submission v1\x00", body)
+	sum := s.mac(submissionLabel, body)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -177,7 +183,7 @@ var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPaddi
 // instead of storing it lets a retried submission get the same code back
 // while the log holds no code at all; it is unguessable without the secret.
 func (s *Service) TrackingCode(id uuid.UUID) string {
-	sum := s.mac("phananh tracking code v1\x00", id[:])
+	sum := s.mac(trackingLabel, id[:])
 	raw := crockford.EncodeToString(sum[:10]) // 80 bits, 16 characters
 	return raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
 }
