@@ -274,7 +274,7 @@ func round(f float64, places int) float64 {
 // dashCase is what the model keeps of one case.
 type dashCase struct {
 	c  caseCore
-	at time.Time // time of the case's latest event, never moving backwards
+	at stamp // time of the case's latest event, never moving backwards
 	// frontCouncil: the council of the last scheduled mediation has a
 	// Fatherland Front member.
 	frontCouncil bool
@@ -303,7 +303,7 @@ type Dashboard struct {
 	// open indexes the cases open now, per dims, so that the stocks of the
 	// month in progress are read from it rather than from every case.
 	open map[dims]*openCell
-	syms *symbols
+	syms *coreSymbols
 	// maxReceived is the latest month any case was received in: should it
 	// be after the month asked for (a query with a past "now"), the query
 	// falls back to scanning the cases.
@@ -387,14 +387,14 @@ func (d *Dashboard) trackOpen(before, after domain.Case) {
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version; a changed Apply is for the
 // reviewer to catch.
-const DashboardSnapshotVersion = 6 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4); 6: the core's strings by number (those of 4)
+const DashboardSnapshotVersion = 7 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4); 6: the core's strings by number (those of 4); 7: the core's times as stamps (those of 4)
 
 // NewDashboard returns an empty dashboard. The geography gives the types
 // of units (for the coordination figures) and the names of communes; nil
 // leaves unit types unknown and names empty.
 func NewDashboard(geo *domain.Geography) *Dashboard {
 	return &Dashboard{geo: geo, cases: make(map[uuid.UUID]*dashCase), months: make(map[int]map[dims]*tally),
-		open: make(map[dims]*openCell), syms: newSymbols()}
+		open: make(map[dims]*openCell), syms: newCoreSymbols()}
 }
 
 // LastSeq implements ReadModel.
@@ -454,10 +454,10 @@ func (d *Dashboard) Apply(e domain.Envelope) {
 		d.cases[e.CaseID] = dc
 	}
 	at := e.Time
-	if at.Before(dc.at) {
-		at = dc.at
+	if instant(at).Compare(dc.at) < 0 {
+		at = d.syms.time(dc.at)
 	}
-	e.Time, dc.at = at, at
+	e.Time, dc.at = at, d.syms.stamp(at)
 	month := monthIndex(at)
 
 	before := d.syms.full(dc.c)

@@ -80,7 +80,7 @@ type queueEntry struct {
 	c         caseCore
 	search    string // FoldVietnamese(title + " " + start of description)
 	bigrams   bigramSet
-	updatedAt time.Time
+	updatedAt stamp
 }
 
 // Queues is the unit queues read model: every case listed under the unit
@@ -108,7 +108,7 @@ type Queues struct {
 	cases   map[uuid.UUID]*queueEntry
 	byUnit  map[string]*queueTree // never empty
 	free    *btree.FreeListG[*queueEntry]
-	syms    *symbols
+	syms    *coreSymbols
 	lastSeq uint64
 }
 
@@ -147,7 +147,7 @@ func lessEntries(a, b *queueEntry) bool {
 
 // keyEntry is an entry that stands for a key in a unit's tree, to seek
 // it: it holds only what lessEntries reads.
-func keyEntry(deadline time.Time, id uuid.UUID) *queueEntry {
+func keyEntry(deadline stamp, id uuid.UUID) *queueEntry {
 	return &queueEntry{c: caseCore{ID: id, Deadline: deadline}}
 }
 
@@ -158,12 +158,12 @@ func keyEntry(deadline time.Time, id uuid.UUID) *queueEntry {
 // included). A snapshot of another version is discarded and the model
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version.
-const QueuesSnapshotVersion = 5 // 3: the unit lists became B-trees (the bytes are those of 2); 4: domain.Case's flags moved (the fields of 3); 5: the core's strings by number (the fields of 3)
+const QueuesSnapshotVersion = 6 // 3: the unit lists became B-trees (the bytes are those of 2); 4: domain.Case's flags moved (the fields of 3); 5: the core's strings by number (the fields of 3); 6: the core's times as stamps (the fields of 3)
 
 // NewQueues returns an empty unit queues model.
 func NewQueues() *Queues {
 	return &Queues{cases: make(map[uuid.UUID]*queueEntry), byUnit: make(map[string]*queueTree),
-		free: btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize), syms: newSymbols()}
+		free: btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize), syms: newCoreSymbols()}
 }
 
 // LastSeq implements ReadModel.
@@ -201,13 +201,13 @@ func (q *Queues) Apply(e domain.Envelope) {
 		ent = &queueEntry{search: searchText(r.Title, r.Description)}
 		ent.bigrams = bigramsOf(ent.search)
 		ent.c = q.syms.core(ent.c, domain.Evolve(q.syms.full(ent.c), e))
-		ent.updatedAt = e.Time
+		ent.updatedAt = q.syms.stamp(e.Time)
 		q.cases[e.CaseID] = ent
 		q.add(ent)
 		return
 	}
 	c := q.syms.core(ent.c, domain.Evolve(q.syms.full(ent.c), e))
-	ent.updatedAt = e.Time
+	ent.updatedAt = q.syms.stamp(e.Time)
 	if c.unit == ent.c.unit && c.Deadline.Equal(ent.c.Deadline) {
 		ent.c = c
 		return
@@ -376,7 +376,7 @@ func (f *queueFilter) walk(tree *queueTree, now time.Time) (items []QueueItem, n
 	}
 	// undated stands for the first key of the cases without a deadline,
 	// which come after every dated case.
-	undated := keyEntry(time.Time{}, uuid.Nil)
+	undated := keyEntry(stamp{}, uuid.Nil)
 	if !f.order.desc {
 		if f.after == nil {
 			tree.Ascend(take)
@@ -464,12 +464,12 @@ func (f *queueFilter) walk(tree *queueTree, now time.Time) (items []QueueItem, n
 	return items, next, nil
 }
 
-func (ent *queueEntry) item(ss *symbols, now time.Time) QueueItem {
+func (ent *queueEntry) item(ss *coreSymbols, now time.Time) QueueItem {
 	c := ss.full(ent.c)
 	return QueueItem{
 		ID: c.ID, Title: c.Title, Status: c.Status, Kind: c.Kind, Category: c.Category,
 		Commune: c.Location.Commune, Deadline: c.Deadline, Overdue: c.Overdue(now),
-		Assignee: c.Assignee, Version: c.Version, ReceivedAt: c.ReceivedAt, UpdatedAt: ent.updatedAt,
+		Assignee: c.Assignee, Version: c.Version, ReceivedAt: c.ReceivedAt, UpdatedAt: ss.time(ent.updatedAt),
 	}
 }
 
@@ -487,7 +487,7 @@ type queueFilter struct {
 	order         queueOrder
 	after         *sortKey // from the cursor
 	limit         int
-	syms          *symbols // the model's, read under its lock
+	syms          *coreSymbols // the model's, read under its lock
 }
 
 func compileQueueQuery(query QueueQuery) (queueFilter, error) {
@@ -635,7 +635,7 @@ func parseQueueOrder(s string) (queueOrder, bool) {
 // sortKey is where a case stands in an order: its time for the order's
 // field, and its id to break ties.
 type sortKey struct {
-	t   time.Time
+	t   stamp // zone 0: only compared, and written to cursors in UTC
 	id  uuid.UUID
 	ent *queueEntry // nil for a key read from a cursor
 }
@@ -646,7 +646,7 @@ func (o queueOrder) keyOf(ent *queueEntry) sortKey {
 	case "deadline":
 		k.t = ent.c.Deadline
 	case "received":
-		k.t = ent.c.ReceivedAt
+		k.t = ent.c.Received
 	case "updated":
 		k.t = ent.updatedAt
 	}
@@ -680,7 +680,7 @@ const cursorVersion = "q1"
 func (o queueOrder) cursor(k sortKey) string {
 	t := ""
 	if !k.t.IsZero() {
-		t = k.t.UTC().Format(time.RFC3339Nano)
+		t = k.t.utc().Format(time.RFC3339Nano)
 	}
 	raw := cursorVersion + "|" + o.name + "|" + t + "|" + k.id.String()
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
@@ -703,9 +703,11 @@ func (o queueOrder) parseCursor(token string) (sortKey, error) {
 	}
 	var k sortKey
 	if parts[2] != "" {
-		if k.t, err = time.Parse(time.RFC3339Nano, parts[2]); err != nil || k.t.IsZero() {
+		t, err := time.Parse(time.RFC3339Nano, parts[2])
+		if err != nil || t.IsZero() {
 			return invalid("holds an invalid time")
 		}
+		k.t = instant(t)
 	}
 	if k.id, err = uuid.Parse(parts[3]); err != nil || len(parts[3]) != 36 {
 		return invalid("holds an invalid id")

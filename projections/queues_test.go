@@ -725,3 +725,82 @@ func TestQueuesSearchFindsEverySubstring(t *testing.T) {
 		}
 	}
 }
+
+// TestQueuesGiveBackTimesAsApplied: the queues keep a case's times as
+// stamps (seconds, nanoseconds and a zone's number), yet give back each
+// time as it was applied, zone and all, order them by instant over
+// time.Time's whole range, far beyond what Unix nanoseconds hold, and page
+// through them with cursors.
+func TestQueuesGiveBackTimesAsApplied(t *testing.T) {
+	decoded := time.FixedZone("", 7*60*60) // as a JSON decoder makes +07:00
+	times := []time.Time{
+		time.Date(2026, 3, 2, 8, 0, 0, 123456789, time.UTC),
+		time.Date(2026, 3, 2, 15, 0, 0, 123456789, decoded), // the same instant, another zone
+		time.Date(2026, 3, 2, 15, 0, 0, 1, domain.Vietnam),
+		time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), // a second after the zero time
+		time.Date(1000, 6, 1, 0, 0, 0, 0, decoded),
+		time.Date(1677, 9, 21, 0, 12, 43, 0, time.UTC), // just before Unix nanoseconds begin
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2262, 4, 12, 0, 0, 0, 0, time.UTC), // just after they end
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, domain.Vietnam),
+	}
+	l := newQLog()
+	deadlineOf, receivedOf := map[uuid.UUID]time.Time{}, map[uuid.UUID]time.Time{}
+	for i, at := range times {
+		id := uuid.Must(uuid.NewV7())
+		deadline := at.Add(time.Duration(i) * time.Nanosecond) // ties broken apart, zones kept
+		deadlineOf[id], receivedOf[id] = deadline, at
+		l.apply(id, at, qReport(qSaPa, domain.KindIncident, "pollution.water", "sa-pa", fmt.Sprint("case ", i), "", deadline))
+	}
+	undated := uuid.Must(uuid.NewV7())
+	l.apply(undated, times[0], qReport(qSaPa, domain.KindIncident, "pollution.water", "sa-pa", "undated", "", time.Time{}))
+
+	items, _, err := l.q.List(projections.QueueQuery{Unit: qSaPa}, qT0)
+	if err != nil || len(items) != len(times)+1 {
+		t.Fatalf("List = %d items, %v; want %d", len(items), err, len(times)+1)
+	}
+	for i, it := range items {
+		if it.ID == undated {
+			if i != len(items)-1 || !it.Deadline.IsZero() {
+				t.Errorf("the undated case is item %d with deadline %v, want last and zero", i, it.Deadline)
+			}
+			continue
+		}
+		if want := deadlineOf[it.ID]; it.Deadline != want {
+			t.Errorf("%s: deadline %v (%p), applied %v (%p)", it.Title, it.Deadline, it.Deadline.Location(), want, want.Location())
+		}
+		if want := receivedOf[it.ID]; it.ReceivedAt != want || it.UpdatedAt != want {
+			t.Errorf("%s: received %v, updated %v; applied at %v (%p)", it.Title, it.ReceivedAt, it.UpdatedAt, want, want.Location())
+		}
+		if i > 0 && items[i-1].ID != undated && !items[i-1].Deadline.Before(it.Deadline) {
+			t.Errorf("item %d due %v listed after item %d due %v", i, it.Deadline, i-1, items[i-1].Deadline)
+		}
+	}
+	for _, sort := range []string{"deadline", "-deadline", "received", "-received", "updated"} {
+		var paged []uuid.UUID
+		for cursor := ""; ; {
+			page, next, err := l.q.List(projections.QueueQuery{Unit: qSaPa, Sort: sort, Limit: 2, Cursor: cursor}, qT0)
+			if err != nil {
+				t.Fatalf("sort %s: List: %v", sort, err)
+			}
+			for _, it := range page {
+				paged = append(paged, it.ID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		all, _, err := l.q.List(projections.QueueQuery{Unit: qSaPa, Sort: sort}, qT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []uuid.UUID
+		for _, it := range all {
+			want = append(want, it.ID)
+		}
+		if !slices.Equal(paged, want) {
+			t.Errorf("sort %s: pages of two gave %v, one page %v", sort, paged, want)
+		}
+	}
+}

@@ -108,7 +108,7 @@ func (d *Dashboard) Snapshot(w io.Writer) (uint64, error) {
 	snap.Cases = make([]dashCaseSnapshot, len(ids))
 	for i, id := range ids {
 		dc := d.cases[id]
-		snap.Cases[i] = dashCaseSnapshot{Case: d.syms.full(dc.c), At: dc.at, FrontCouncil: dc.frontCouncil, Partners: dc.partners}
+		snap.Cases[i] = dashCaseSnapshot{Case: d.syms.full(dc.c), At: d.syms.time(dc.at), FrontCouncil: dc.frontCouncil, Partners: dc.partners}
 	}
 
 	months := make([]int, 0, len(d.months))
@@ -155,7 +155,7 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	if want := unitTypesDigest(d.geo); snap.UnitTypes != want {
 		return fmt.Errorf("restore dashboard: folded with other unit types (geography %.12s, this one %.12s)", snap.UnitTypes, want)
 	}
-	n := newSymbols()
+	n := newCoreSymbols()
 	cases, err := restoreDashCases(snap.Cases, seq, n)
 	if err != nil {
 		return fmt.Errorf("restore dashboard: %w", err)
@@ -187,7 +187,7 @@ func (d *Dashboard) Restore(r io.Reader, seq uint64) error {
 	return nil
 }
 
-func restoreDashCases(in []dashCaseSnapshot, seq uint64, n *symbols) (map[uuid.UUID]*dashCase, error) {
+func restoreDashCases(in []dashCaseSnapshot, seq uint64, n *coreSymbols) (map[uuid.UUID]*dashCase, error) {
 	cases := make(map[uuid.UUID]*dashCase, len(in))
 	var prev uuid.UUID
 	for i, cs := range in {
@@ -210,7 +210,7 @@ func restoreDashCases(in []dashCaseSnapshot, seq uint64, n *symbols) (map[uuid.U
 				return nil, fmt.Errorf("case %s: partner %q empty or twice", id, p)
 			}
 		}
-		cases[id] = &dashCase{c: n.core(caseCore{}, c), at: cs.At, frontCouncil: cs.FrontCouncil, partners: cs.Partners}
+		cases[id] = &dashCase{c: n.core(caseCore{}, c), at: n.stamp(cs.At), frontCouncil: cs.FrontCouncil, partners: cs.Partners}
 		prev = id
 	}
 	return cases, nil
@@ -278,7 +278,7 @@ func (c dashCellSnapshot) check() error {
 // and takes one away when it stops being open, so, per dims, the
 // differences of all months add up to the cases open now (and those of
 // them with a deadline).
-func checkDashStocks(cases map[uuid.UUID]*dashCase, months map[int]map[dims]*tally, ss *symbols) error {
+func checkDashStocks(cases map[uuid.UUID]*dashCase, months map[int]map[dims]*tally, ss *coreSymbols) error {
 	type stock struct{ backlog, overdue int }
 	sum := make(map[dims]stock)
 	for _, cells := range months {

@@ -55,7 +55,7 @@ func (q *Queues) Snapshot(w io.Writer) (uint64, error) {
 		tree := q.byUnit[unit]
 		cs := make([]queueCaseSnapshot, 0, tree.Len())
 		tree.Ascend(func(ent *queueEntry) bool {
-			cs = append(cs, queueCaseSnapshot{Case: q.syms.full(ent.c), Search: ent.search, UpdatedAt: ent.updatedAt})
+			cs = append(cs, queueCaseSnapshot{Case: q.syms.full(ent.c), Search: ent.search, UpdatedAt: q.syms.time(ent.updatedAt)})
 			return true
 		})
 		snap.Units[i] = queueUnitSnapshot{Unit: unit, Cases: cs}
@@ -74,7 +74,7 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 	if err := decodeSnapshot(r, q.SnapshotName(), QueuesSnapshotVersion, seq, &snap); err != nil {
 		return fmt.Errorf("restore queues: %w", err)
 	}
-	cases, n := make(map[uuid.UUID]*queueEntry), newSymbols()
+	cases, n := make(map[uuid.UUID]*queueEntry), newCoreSymbols()
 	free := btree.NewFreeListG[*queueEntry](btree.DefaultFreeListSize)
 	byUnit := make(map[string]*queueTree, len(snap.Units))
 	for _, u := range snap.Units {
@@ -97,7 +97,7 @@ func (q *Queues) Restore(r io.Reader, seq uint64) error {
 			case FoldVietnamese(cs.Search) != cs.Search:
 				return fmt.Errorf("restore queues: case %s: search text not folded", id)
 			}
-			ent := &queueEntry{c: n.core(caseCore{}, cs.Case), search: cs.Search, bigrams: bigramsOf(cs.Search), updatedAt: cs.UpdatedAt}
+			ent := &queueEntry{c: n.core(caseCore{}, cs.Case), search: cs.Search, bigrams: bigramsOf(cs.Search), updatedAt: n.stamp(cs.UpdatedAt)}
 			if prev != nil && !lessEntries(prev, ent) {
 				return fmt.Errorf("restore queues: unit %q not in deadline order", u.Unit)
 			}
