@@ -77,20 +77,39 @@ func (a stamp) Equal(b stamp) bool { return a.sec == b.sec && a.nsec == b.nsec }
 // stamp returns t's stamp, numbering its location if it is new.
 func (ss *coreSymbols) stamp(t time.Time) stamp {
 	st := instant(t)
-	loc := t.Location()
-	n, ok := ss.zoneOf[loc]
+	key := zoneKey{loc: t.Location()}
+	if key.loc.String() == "" {
+		// An unnamed fixed zone, as time.Parse makes for an offset. It
+		// shares one for each whole hour, but makes a new one for every
+		// time at any other offset (+05:30, say): numbered by location,
+		// each such time would add a zone for good. So these are numbered
+		// by their offset, and a time comes back in the first location
+		// seen at its offset: the same instant, name and offset, equal by
+		// time.Equal though not always by ==.
+		_, key.offset = t.Zone()
+		key.loc = nil
+	}
+	n, ok := ss.zoneOf[key]
 	if !ok {
 		n = uint32(len(ss.zones))
-		ss.zones = append(ss.zones, loc)
-		ss.zoneOf[loc] = n
+		ss.zones = append(ss.zones, t.Location())
+		ss.zoneOf[key] = n
 	}
 	st.zone = n
 	return st
 }
 
+// zoneKey is what numbers a location among a model's zones: the location
+// itself, or the offset of an unnamed fixed zone.
+type zoneKey struct {
+	loc    *time.Location
+	offset int
+}
+
 // time returns the time a stamp was made from: the same instant in the
-// same location, equal to it by ==, but for a monotonic clock reading,
-// which no decoded time has.
+// same location, equal to it by == (but for a monotonic clock reading,
+// which no decoded time has, and for an unnamed zone, which may be another
+// location with the same offset; stamp).
 func (ss *coreSymbols) time(st stamp) time.Time { return st.utc().In(ss.zones[st.zone]) }
 
 // sym is a string's number in a model's symbols; 0 is the empty string.
@@ -114,16 +133,17 @@ func newSymbols() *symbols {
 // coreSymbols are the symbols of a model that keeps case cores (the queues
 // and the dashboard): the strings, and the locations of the cores' stamps,
 // numbered as the strings are. There are a few locations (UTC, the +07:00
-// that deadlines are decoded in), however many cases.
+// that deadlines are decoded in; one per offset for unnamed zones),
+// however many cases.
 type coreSymbols struct {
 	symbols
-	zoneOf map[*time.Location]uint32
+	zoneOf map[zoneKey]uint32
 	zones  []*time.Location // zones[0] is UTC
 }
 
 func newCoreSymbols() *coreSymbols {
 	return &coreSymbols{symbols: *newSymbols(),
-		zoneOf: map[*time.Location]uint32{time.UTC: 0}, zones: []*time.Location{time.UTC}}
+		zoneOf: map[zoneKey]uint32{{loc: time.UTC}: 0}, zones: []*time.Location{time.UTC}}
 }
 
 // sym returns the number of s, numbering it if it is new.
