@@ -456,8 +456,10 @@ func (d *Dashboard) Apply(e domain.Envelope) {
 	at := e.Time
 	if instant(at).Compare(dc.at) < 0 {
 		at = d.syms.time(dc.at)
+	} else {
+		dc.at = d.syms.stamp(at)
 	}
-	e.Time, dc.at = at, d.syms.stamp(at)
+	e.Time = at
 	month := monthIndex(at)
 
 	before := d.syms.full(dc.c)

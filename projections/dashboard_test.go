@@ -645,3 +645,44 @@ func BenchmarkDashboardMonthInProgress(b *testing.B) {
 		d.Monthly(2026, time.December, xFilter{}, now)
 	}
 }
+
+// TestDashboardEventTimesNeverMoveBackwards: an event stamped before the
+// case's latest one (two servers' clocks apart) counts at the latest time,
+// so a case's flows never land in a month before what already happened to
+// it; a snapshot keeps that time.
+func TestDashboardEventTimesNeverMoveBackwards(t *testing.T) {
+	d := projections.NewDashboard(domain.DefaultGeography())
+	id := uuid.New()
+	// 00:30 on 1 April in Vietnam; the acceptance an hour earlier by its
+	// own clock is still 31 March there.
+	at := time.Date(2026, 3, 31, 17, 30, 0, 0, time.UTC)
+	d.Apply(domain.Envelope{Seq: 1, CaseID: id, Time: at, Actor: dashCitizen, Event: domain.Reported{
+		Kind: domain.KindIncident, Category: "pollution.air", Location: domain.Location{Commune: "lao-cai"},
+		Unit: "ubnd.lao-cai", Deadline: at.Add(dashDays(10))}})
+	d.Apply(domain.Envelope{Seq: 2, CaseID: id, Time: at.Add(-time.Hour), Actor: dashCitizen, Event: domain.Accepted{}})
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	check := func(stage string, d *projections.Dashboard, accepted, resolved int) {
+		t.Helper()
+		march, april := d.Monthly(2026, time.March, xFilter{}, now), d.Monthly(2026, time.April, xFilter{}, now)
+		if march.Accepted != 0 || march.Resolved != 0 || april.Accepted != accepted || april.Resolved != resolved {
+			t.Errorf("%s: March accepted %d, resolved %d; April %d, %d; want 0, 0; %d, %d",
+				stage, march.Accepted, march.Resolved, april.Accepted, april.Resolved, accepted, resolved)
+		}
+	}
+	check("accepted an hour early", d, 1, 0)
+
+	var buf bytes.Buffer
+	seq, err := d.Snapshot(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := projections.NewDashboard(domain.DefaultGeography())
+	if err := restored.Restore(&buf, seq); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*projections.Dashboard{d, restored} {
+		m.Apply(domain.Envelope{Seq: 3, CaseID: id, Time: at.Add(-2 * time.Hour), Actor: dashCitizen, Event: domain.Resolved{}})
+	}
+	check("resolved two hours early", d, 1, 1)
+	check("resolved two hours early, after a snapshot", restored, 1, 1)
+}
