@@ -49,8 +49,16 @@ func BenchmarkKeyReadReplicated(b *testing.B) {
 		if _, err := kv.Put(ctx, "key", make([]byte, 32)); err != nil {
 			b.Fatal(err)
 		}
-		// A client of a follower, once that follower holds the key.
+		// A client of a follower, once the stream has a leader and that
+		// follower holds the key.
 		info, err := stream.Info(ctx)
+		for wait := time.Now().Add(10 * time.Second); err == nil && info.Cluster.Leader == ""; {
+			if time.Now().After(wait) {
+				b.Fatalf("stream %s has no leader after 10 s", cfg.Name)
+			}
+			time.Sleep(10 * time.Millisecond)
+			info, err = stream.Info(ctx)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -281,8 +281,9 @@ func encode(env domain.Envelope) (*nats.Msg, error) {
 	return &nats.Msg{Subject: subjectPrefix + caseID, Header: h.h, Data: body}, nil
 }
 
-// maxEventHeaders is the most headers an event's message carries: the
-// seven CloudEvents ones, the four optional ones, and the two Append adds.
+// maxEventHeaders presizes an event's header: the seven CloudEvents ones,
+// the four optional ones and the two Append adds. A batch publish adds its
+// own three to the first and last messages, and the map grows for them.
 const maxEventHeaders = 13
 
 // headers builds a message's header with its values in one array, where

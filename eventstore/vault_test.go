@@ -131,8 +131,11 @@ func onDisk(t *testing.T, dir string, b []byte) bool {
 	for attempt := 1; ; attempt++ {
 		found := false
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || found {
+			if err != nil || d.IsDir() {
 				return err
+			}
+			if found {
+				return fs.SkipAll // conclusive, whatever vanishes after it
 			}
 			data, err := os.ReadFile(path)
 			if err != nil {
