@@ -16,12 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +32,7 @@ import (
 	"phananh/app"
 	"phananh/domain"
 	"phananh/eventstore"
+	"phananh/eventstore/datadirtest"
 )
 
 // person is a reporter's identity and every form in which it could leak:
@@ -519,15 +517,14 @@ func checkRawLog(t *testing.T, a *app.App, stage string) {
 // identities in plaintext.
 func checkDataDir(t *testing.T, dir, stage string) {
 	t.Helper()
-	files := 0
-	readDataDir(t, dir, func(path string, data []byte) {
-		files++
-		if s := leak(data); s != "" {
-			t.Errorf("%s: %s holds %q in plaintext", stage, path, s)
-		}
-	})
-	if files == 0 {
+	files := datadirtest.Files(t, dir)
+	if len(files) == 0 {
 		t.Fatalf("%s: no file in the data directory %s", stage, dir)
+	}
+	for _, f := range files {
+		if s := leak(f.Data); s != "" {
+			t.Errorf("%s: %s holds %q in plaintext", stage, f.Path, s)
+		}
 	}
 }
 
@@ -535,52 +532,12 @@ func checkDataDir(t *testing.T, dir, stage string) {
 func filesHolding(t *testing.T, dir string, needle []byte) []string {
 	t.Helper()
 	var out []string
-	readDataDir(t, dir, func(path string, data []byte) {
-		if bytes.Contains(data, needle) {
-			out = append(out, path)
+	for _, f := range datadirtest.Files(t, dir) {
+		if bytes.Contains(f.Data, needle) {
+			out = append(out, f.Path)
 		}
-	})
+	}
 	return out
-}
-
-// readDataDir hands every file under dir, with its bytes, to each. The
-// server may be running: it writes consumer and stream state to a
-// temporary file and renames it over the old one, so a file listed a
-// moment ago can be gone when it is read. Skipping it could miss bytes
-// that the rename has just moved into a file already read, so the whole
-// scan starts again until one pass reads every file it listed; each sees
-// only that pass.
-func readDataDir(t *testing.T, dir string, each func(path string, data []byte)) {
-	t.Helper()
-	type file struct {
-		path string
-		data []byte
-	}
-	for attempt := 1; ; attempt++ {
-		var files []file
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			files = append(files, file{path, data})
-			return nil
-		})
-		if errors.Is(err, fs.ErrNotExist) && attempt < 10 {
-			t.Logf("scan of %s, pass %d: %v; scanning again", dir, attempt, err)
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			each(f.path, f.data)
-		}
-		return
-	}
 }
 
 // TestErasedKeyBeforeItsEvent: the key is destroyed before reporter_erased

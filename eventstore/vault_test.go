@@ -3,9 +3,6 @@ package eventstore_test
 import (
 	"bytes"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -14,6 +11,7 @@ import (
 
 	"phananh/domain"
 	"phananh/eventstore"
+	"phananh/eventstore/datadirtest"
 )
 
 var identity = []byte(`{"name":"Nguyễn Văn An","phone":"+84901234567","email":"an@example.vn"}`)
@@ -122,37 +120,15 @@ func TestEraseShredsTheKey(t *testing.T) {
 	}
 }
 
-// onDisk reports whether any file under dir contains b. The server is
-// running and renames temporary state files over old ones, so a listed
-// file may be gone when it is read; the scan then starts again, since the
-// rename may have moved bytes into a file it had already read.
+// onDisk reports whether any file under dir contains b.
 func onDisk(t *testing.T, dir string, b []byte) bool {
 	t.Helper()
-	for attempt := 1; ; attempt++ {
-		found := false
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			if found {
-				return fs.SkipAll // conclusive, whatever vanishes after it
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			found = bytes.Contains(data, b)
-			return nil
-		})
-		if errors.Is(err, fs.ErrNotExist) && attempt < 10 {
-			t.Logf("scan of %s, pass %d: %v; scanning again", dir, attempt, err)
-			continue
+	for _, f := range datadirtest.Files(t, dir) {
+		if bytes.Contains(f.Data, b) {
+			return true
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return found
 	}
+	return false
 }
 
 func TestSecretIsSharedByConcurrentReplicas(t *testing.T) {
