@@ -43,12 +43,18 @@ func (s *Service) result(id uuid.UUID, seq uint64) Result {
 
 // CurrentVersion returns a case's version as the log holds it, for telling
 // a client that lost a race where the case now stands. The view alone may
-// not have applied the winner's events yet when the loser is answered; so
-// the version comes from the store, and the answer waits (bounded) until
-// this server's views have applied it, so that a reload shows that version.
+// not have applied the winner's events yet when the loser is answered, and
+// a load may read a replica that has not stored them yet (seen in CI: the
+// conflict's answer named the version the loser had sent); so the version
+// comes from the log's leader, and the answer waits (bounded) until this
+// server's views have applied it, so that a reload shows that version.
 func (s *Service) CurrentVersion(ctx context.Context, id uuid.UUID) uint64 {
-	if _, version, err := s.d.Store.Load(ctx, id); err == nil {
+	if version, err := s.d.Store.Version(ctx, id); err == nil && version > 0 {
 		_ = s.WaitAfter(ctx, version) // a slow view only delays the reload
+		return version
+	}
+	if _, version, err := s.d.Store.Load(ctx, id); err == nil {
+		_ = s.WaitAfter(ctx, version)
 		return version
 	}
 	if rec, ok := s.d.View.Get(id); ok {

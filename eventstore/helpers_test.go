@@ -2,10 +2,14 @@ package eventstore_test
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -116,6 +120,84 @@ func startClient(tb testing.TB, ts *testServer, opts ...nats.Option) jetstream.J
 	js, err := jetstream.New(nc)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return js
+}
+
+// startCluster starts n JetStream servers routed to each other on loopback
+// and waits until their meta group is current.
+func startCluster(b testing.TB, n int) []*server.Server {
+	b.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	var routes []*url.URL
+	for _, p := range ports {
+		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+	}
+	servers := make([]*server.Server, n)
+	for i := range servers {
+		opts := &server.Options{ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1,
+			JetStream: true, StoreDir: b.TempDir(), NoLog: true, NoSigs: true, Routes: routes}
+		opts.Cluster.Name, opts.Cluster.Host, opts.Cluster.Port = "bench", "127.0.0.1", ports[i]
+		s, err := server.NewServer(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		go s.Start()
+		b.Cleanup(s.Shutdown)
+		servers[i] = s
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, s := range servers {
+		for !s.ReadyForConnections(time.Second) || !s.JetStreamIsCurrent() {
+			if time.Now().After(deadline) {
+				b.Fatalf("%s: not ready with a current meta group after 30 s", s.Name())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return servers
+}
+
+// followerOf returns a server of the cluster that is not the stream's
+// leader, once the stream has one.
+func followerOf(tb testing.TB, servers []*server.Server, stream jetstream.Stream) *server.Server {
+	tb.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		info, err := stream.Info(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if leader := info.Cluster.Leader; leader != "" {
+			for _, s := range servers {
+				if s.Name() != leader {
+					return s
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("stream %s has no leader after 10 s", info.Config.Name)
+		}
+	}
+}
+
+func connect(b testing.TB, s *server.Server) jetstream.JetStream {
+	b.Helper()
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
 	}
 	return js
 }

@@ -400,6 +400,69 @@ func DecodeMsg(msg jetstream.Msg) (domain.Envelope, error) {
 	return Decode(meta.Sequence.Stream, msg.Headers(), msg.Data())
 }
 
+// Version returns a case's version as the stream's leader holds it: the
+// sequence of its last event, 0 for a case without one. Load reads through
+// direct gets, which any replica of a replicated stream may answer, and a
+// follower can be a step behind the leader (it serves direct gets once it
+// is nearly caught up): right after a conflict, a load can still show the
+// version the loser expected. A conflict's answer names the version to
+// reload at, so it asks the leader, through the JetStream API; the nats.go
+// stream handle would use a direct get since the stream allows them.
+func (s *Store) Version(ctx context.Context, caseID uuid.UUID) (uint64, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, versionTimeout)
+		defer cancel()
+	}
+	req, err := json.Marshal(struct {
+		LastFor string `json:"last_by_subj"`
+	}{Subject(caseID)})
+	if err != nil {
+		return 0, fmt.Errorf("eventstore: version of %s: %w", caseID, err)
+	}
+	msg, err := s.js.Conn().RequestWithContext(ctx, apiPrefix(s.js)+"STREAM.MSG.GET."+StreamName, req)
+	if err != nil {
+		return 0, fmt.Errorf("eventstore: version of %s: %w", caseID, err)
+	}
+	var resp struct {
+		Error *struct {
+			Code        int    `json:"err_code"`
+			Description string `json:"description"`
+		} `json:"error"`
+		Message *struct {
+			Seq uint64 `json:"seq"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return 0, fmt.Errorf("eventstore: version of %s: %w", caseID, err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.Code == int(jetstream.JSErrCodeMessageNotFound):
+		return 0, nil
+	case resp.Error != nil:
+		return 0, fmt.Errorf("eventstore: version of %s: %s (%d)", caseID, resp.Error.Description, resp.Error.Code)
+	case resp.Message == nil:
+		return 0, fmt.Errorf("eventstore: version of %s: an answer without a message", caseID)
+	}
+	return resp.Message.Seq, nil
+}
+
+// versionTimeout bounds Version when its context has no deadline.
+const versionTimeout = 5 * time.Second
+
+// apiPrefix is the subject prefix of js's API requests, as nats.go makes
+// it: the configured prefix, the domain's, or the default.
+func apiPrefix(js jetstream.JetStream) string {
+	opts := js.Options()
+	switch {
+	case opts.APIPrefix != "":
+		return strings.TrimSuffix(opts.APIPrefix, ".") + "."
+	case opts.Domain != "":
+		return "$JS." + opts.Domain + ".API."
+	}
+	return jetstream.DefaultAPIPrefix
+}
+
 // Load returns every event of a case in order and the case's version (the
 // sequence of its last event). It reads with batch direct get, so loading a
 // case never creates a consumer on the server. A case that does not exist is

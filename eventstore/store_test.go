@@ -595,3 +595,47 @@ func streamMsgs(tb testing.TB, js jetstream.JetStream) uint64 {
 	}
 	return info.State.Msgs
 }
+
+// TestVersionAsksTheLeader: Version is the sequence of a case's last event
+// (0 for an unknown case), on one server and, through a follower's client,
+// on a three-replica stream, where it is asked of the stream's leader by
+// the JetStream API rather than by a direct get any replica may answer.
+func TestVersionAsksTheLeader(t *testing.T) {
+	ctx := testContext(t)
+	check := func(t *testing.T, writer, reader *eventstore.Store) {
+		t.Helper()
+		caseID := uuid.Must(uuid.NewV7())
+		if v, err := reader.Version(ctx, caseID); err != nil || v != 0 {
+			t.Fatalf("Version of an unknown case = %d, %v; want 0, nil", v, err)
+		}
+		version, err := writer.Append(ctx, 0, []domain.Envelope{envelope(caseID, reported())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		version, err = writer.Append(ctx, version, []domain.Envelope{envelope(caseID, domain.CommentAdded{Text: "sau"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another case after it: the case's version is its own last event.
+		if _, err := writer.Append(ctx, 0, []domain.Envelope{envelope(uuid.Must(uuid.NewV7()), reported())}); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := reader.Version(ctx, caseID); err != nil || v != version {
+			t.Errorf("Version = %d, %v; want %d, the case's last event", v, err, version)
+		}
+	}
+	t.Run("one server", func(t *testing.T) {
+		s := openStore(t, startJS(t), eventstore.Config{})
+		check(t, s, s)
+	})
+	t.Run("three replicas, read through a follower", func(t *testing.T) {
+		servers := startCluster(t, 3)
+		writer := openStore(t, connect(t, servers[0]), eventstore.Config{Replicas: 3})
+		stream, err := connect(t, servers[0]).Stream(ctx, eventstore.StreamName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		follower := followerOf(t, servers, stream)
+		check(t, writer, openStore(t, connect(t, follower), eventstore.Config{Replicas: 3}))
+	})
+}

@@ -51,6 +51,8 @@ func (s fakeStore) Load(context.Context, uuid.UUID) ([]domain.Envelope, uint64, 
 	return nil, 0, nil
 }
 
+func (s fakeStore) Version(context.Context, uuid.UUID) (uint64, error) { return 0, nil }
+
 func scrape(t *testing.T, m *metrics.Metrics) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
