@@ -262,7 +262,7 @@ func (s *server) caseAction(c echo.Context) error {
 	}
 	r, err := s.svc.Act(c.Request().Context(), actor, id, version, cmd, c.Response().Header().Get(echo.HeaderXRequestID))
 	if errors.Is(err, domain.ErrConcurrency) {
-		current := s.svc.CurrentVersion(c.Request().Context(), id)
+		current := s.svc.CurrentVersion(c.Request().Context(), id, version)
 		c.Response().Header().Set("ETag", etag(current))
 		status, body := localise(c.Request(), err)
 		return c.JSON(status, staleJSON{Error: staleBody{apiErrorBody: body.Error, CurrentVersion: current}})

@@ -42,25 +42,65 @@ func (s *Service) result(id uuid.UUID, seq uint64) Result {
 }
 
 // CurrentVersion returns a case's version as the log holds it, for telling
-// a client that lost a race where the case now stands. The view alone may
-// not have applied the winner's events yet when the loser is answered, and
-// a load may read a replica that has not stored them yet (seen in CI: the
-// conflict's answer named the version the loser had sent); so the version
-// comes from the log's leader, and the answer waits (bounded) until this
-// server's views have applied it, so that a reload shows that version.
-func (s *Service) CurrentVersion(ctx context.Context, id uuid.UUID) uint64 {
-	if version, err := s.d.Store.Version(ctx, id); err == nil && version > 0 {
-		_ = s.WaitAfter(ctx, version) // a slow view only delays the reload
-		return version
-	}
-	if _, version, err := s.d.Store.Load(ctx, id); err == nil {
-		_ = s.WaitAfter(ctx, version)
-		return version
+// a client whose command, sent at version sent, lost a race where the case
+// now stands; the answer waits (bounded) until this server's views have
+// applied that version, so that a reload shows it.
+//
+// It is asked of the log's leader (Store.Version): a load may read a
+// replica that has not stored the winner's events yet, and this server's
+// view may not have applied them. Even the leader may not have stored them
+// yet: a replicated stream refuses a command whose case has a write in
+// flight (10164) before that write is stored. So while the leader still
+// says sent, or cannot be asked (an election), it is asked again, for at
+// most conflictWait; only then do the load and the view have their say.
+// (CI saw a conflict answered with the version the loser had sent, and a
+// reload at it without the winner's event, after the leader was killed.)
+func (s *Service) CurrentVersion(ctx context.Context, id uuid.UUID, sent uint64) uint64 {
+	version := s.leaderVersion(ctx, id, sent)
+	if version == 0 || version == sent {
+		if _, loaded, err := s.d.Store.Load(ctx, id); err == nil {
+			version = max(version, loaded)
+		}
 	}
 	if rec, ok := s.d.View.Get(id); ok {
-		return rec.Case.Version
+		version = max(version, rec.Case.Version)
 	}
-	return 0
+	if version > 0 {
+		_ = s.WaitAfter(ctx, version) // a slow view only delays the reload
+	}
+	return version
+}
+
+// Bounds of CurrentVersion's questions to the leader.
+const (
+	conflictWait    = 3 * time.Second
+	versionTry      = 500 * time.Millisecond // one question, so that a lost leader costs little
+	versionTryPause = 20 * time.Millisecond
+)
+
+// leaderVersion asks the leader for the case's version until it is neither
+// sent nor unknown, for at most conflictWait; it returns the last answer
+// (0 if none came).
+func (s *Service) leaderVersion(ctx context.Context, id uuid.UUID, sent uint64) uint64 {
+	ctx, cancel := context.WithTimeout(ctx, conflictWait)
+	defer cancel()
+	var version uint64
+	for {
+		try, cancelTry := context.WithTimeout(ctx, versionTry)
+		v, err := s.d.Store.Version(try, id)
+		cancelTry()
+		if err == nil {
+			version = v
+			if v != 0 && v != sent {
+				return v
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return version
+		case <-time.After(versionTryPause):
+		}
+	}
 }
 
 // CitizenAct runs a citizen's command (feedback, reopen) on the case whose

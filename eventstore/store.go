@@ -415,8 +415,9 @@ func (s *Store) Version(ctx context.Context, caseID uuid.UUID) (uint64, error) {
 		defer cancel()
 	}
 	req, err := json.Marshal(struct {
-		LastFor string `json:"last_by_subj"`
-	}{Subject(caseID)})
+		LastFor   string `json:"last_by_subj"`
+		NoHeaders bool   `json:"no_hdr"` // only the sequence is read
+	}{Subject(caseID), true})
 	if err != nil {
 		return 0, fmt.Errorf("eventstore: version of %s: %w", caseID, err)
 	}

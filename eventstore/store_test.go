@@ -6,10 +6,12 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"phananh/domain"
@@ -602,8 +604,25 @@ func streamMsgs(tb testing.TB, js jetstream.JetStream) uint64 {
 // the JetStream API rather than by a direct get any replica may answer.
 func TestVersionAsksTheLeader(t *testing.T) {
 	ctx := testContext(t)
-	check := func(t *testing.T, writer, reader *eventstore.Store) {
+	check := func(t *testing.T, writer, reader *eventstore.Store, watch *nats.Conn) {
 		t.Helper()
+		// Which API each Version call asks: the leader's message get, never
+		// a direct get, which any replica may answer.
+		var asked, direct atomic.Int32
+		for subject, n := range map[string]*atomic.Int32{
+			"$JS.API.STREAM.MSG.GET." + eventstore.StreamName:    &asked,
+			"$JS.API.DIRECT.GET." + eventstore.StreamName:        &direct,
+			"$JS.API.DIRECT.GET." + eventstore.StreamName + ".>": &direct,
+		} {
+			sub, err := watch.Subscribe(subject, func(*nats.Msg) { n.Add(1) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Unsubscribe()
+		}
+		if err := watch.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		caseID := uuid.Must(uuid.NewV7())
 		if v, err := reader.Version(ctx, caseID); err != nil || v != 0 {
 			t.Fatalf("Version of an unknown case = %d, %v; want 0, nil", v, err)
@@ -623,10 +642,18 @@ func TestVersionAsksTheLeader(t *testing.T) {
 		if v, err := reader.Version(ctx, caseID); err != nil || v != version {
 			t.Errorf("Version = %d, %v; want %d, the case's last event", v, err, version)
 		}
+		if err := watch.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // the copies of requests routed from other servers
+		if a, d := asked.Load(), direct.Load(); a != 2 || d != 0 {
+			t.Errorf("two Version calls sent %d message gets and %d direct gets; want 2 and 0", a, d)
+		}
 	}
 	t.Run("one server", func(t *testing.T) {
-		s := openStore(t, startJS(t), eventstore.Config{})
-		check(t, s, s)
+		ts := startServer(t, t.TempDir(), true)
+		s := openStore(t, ts.js, eventstore.Config{})
+		check(t, s, s, ts.nc)
 	})
 	t.Run("three replicas, read through a follower", func(t *testing.T) {
 		servers := startCluster(t, 3)
@@ -636,6 +663,7 @@ func TestVersionAsksTheLeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		follower := followerOf(t, servers, stream)
-		check(t, writer, openStore(t, connect(t, follower), eventstore.Config{Replicas: 3}))
+		watch := connect(t, servers[2]).Conn()
+		check(t, writer, openStore(t, connect(t, follower), eventstore.Config{Replicas: 3}), watch)
 	})
 }
