@@ -112,7 +112,13 @@ func reported() domain.Reported {
 // startClient opens a second connection to ts, as another replica would.
 func startClient(tb testing.TB, ts *testServer, opts ...nats.Option) jetstream.JetStream {
 	tb.Helper()
-	nc, err := nats.Connect(ts.emb.ClientURL(), opts...)
+	return dial(tb, ts.emb.ClientURL(), opts...)
+}
+
+// dial connects to url until the test ends.
+func dial(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream {
+	tb.Helper()
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -188,16 +194,8 @@ func followerOf(tb testing.TB, servers []*server.Server, stream jetstream.Stream
 	}
 }
 
-func connect(b testing.TB, s *server.Server) jetstream.JetStream {
-	b.Helper()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return js
+// connect connects to one server of a cluster until the test ends.
+func connect(tb testing.TB, s *server.Server) jetstream.JetStream {
+	tb.Helper()
+	return dial(tb, s.ClientURL())
 }
