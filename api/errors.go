@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -169,14 +171,23 @@ func localise(r *http.Request, err error) (int, apiError) {
 			label = "dữ liệu gửi lên" // the body as a whole, e.g. an array where an object belongs
 		}
 		if strings.Contains(tmpl, "%s") {
-			body.Message = fmt.Sprintf(tmpl, label)
-			body.Message = strings.ToUpper(body.Message[:1]) + body.Message[1:]
+			body.Message = capitalise(fmt.Sprintf(tmpl, label))
 		} else {
 			body.Message = tmpl
 		}
 	}
 	status := statusOf(de.Code)
 	return status, apiError{Error: body}
+}
+
+// capitalise upper-cases a message's first letter, which may take more
+// than one byte: "địa điểm" must become "Địa điểm", not a broken byte.
+func capitalise(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	if r == utf8.RuneError {
+		return msg
+	}
+	return string(unicode.ToUpper(r)) + msg[n:]
 }
 
 // errorHandler is Echo's error handler: every error leaves as the one shape.
