@@ -634,6 +634,24 @@ func BenchmarkDashboardAnnual(b *testing.B) {
 	}
 }
 
+// BenchmarkDashboardApply applies a year of 30,000 cases (the annual
+// benchmark's log: reports, acceptances, transfers, mediations,
+// resolutions, closures, in time order) to a fresh dashboard. ns/event is
+// the cost of one Apply.
+func BenchmarkDashboardApply(b *testing.B) {
+	events := dashLog(1, 30000, vnMonth(2026, time.January), vnMonth(2027, time.January))
+	b.ReportAllocs()
+	var ops int
+	for b.Loop() {
+		d := newDashboard(events)
+		if d.LastSeq() != uint64(len(events)) {
+			b.Fatalf("dashboard at %d, want %d", d.LastSeq(), len(events))
+		}
+		ops++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ops*len(events)), "ns/event")
+}
+
 // BenchmarkDashboardMonthInProgress measures a month in progress, which
 // also scans every case to judge overdue ones at now.
 func BenchmarkDashboardMonthInProgress(b *testing.B) {
