@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's tests: the whole suite under the race detector, then every
-# fuzz target for a bounded number of inputs beyond the seed corpora in
+# The project's tests: the whole suite under the race detector, every
+# benchmark once (bench/micro.sh), then every fuzz target for a bounded number of inputs beyond the seed corpora in
 # testdata/fuzz/ that the suite already ran. Any failure fails the script;
 # a fuzz failure leaves its input in testdata/fuzz/.
 #
@@ -19,6 +19,19 @@ go test -race -count=1 -timeout 20m ./...
 # The bench trace reader is a module of its own (it keeps golang.org/x/exp
 # out of the service's dependencies); ./... above does not reach it.
 (cd tools/benchtrace && go vet ./... && go test -race -count=1 ./...)
+
+# Every benchmark runs once, so that none rots unnoticed; bench/micro.sh
+# is also how they are run to measure. Its list must name them all.
+smoke=$(mktemp)
+MICRO_BENCHTIME=1x bash bench/micro.sh "$smoke" 1
+want=$(grep -rhoE '^func Benchmark[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/^func //' | sort -u)
+ran=$(grep -oE '^Benchmark[A-Za-z0-9_]+' "$smoke" | sort -u)
+if [ "$want" != "$ran" ]; then
+  echo "bench/micro.sh does not run exactly the benchmarks in the code (< in the code, > it ran):"
+  diff <(echo "$want") <(echo "$ran") || true
+  exit 1
+fi
+rm -f "$smoke"
 
 # package target count: keep this list in step with the Fuzz functions
 # (grep -rn '^func Fuzz' --include='*_test.go' .).
