@@ -111,6 +111,14 @@ var viFields = map[string]string{
 	"assignee": "người được giao", "to": "đơn vị nhận", "days": "số ngày", "decision": "số quyết định",
 	"place": "địa điểm", "at": "thời gian", "minutes": "biên bản", "rating": "mức hài lòng",
 	"after": "after", "code": "mã tra cứu", "language": "ngôn ngữ", "webhook_url": "địa chỉ webhook",
+	"If-Match": "phiên bản hồ sơ (If-Match)", "comment": "nhận xét", "findings": "kết quả kiểm tra",
+	"inspected_at": "ngày kiểm tra", "measures": "biện pháp xử lý", "officer": "cán bộ được giao",
+	"of": "hồ sơ gốc", "primary": "hồ sơ gốc", "visibility": "phạm vi hiển thị",
+	"council": "thành phần hội đồng hòa giải", "council.name": "họ tên thành viên hội đồng",
+	"council.role": "vai trò thành viên hội đồng", "outcome": "kết quả hòa giải",
+	"attendance": "danh sách người tham dự", "attendance.name": "họ tên người tham dự",
+	"q": "từ khóa tìm kiếm", "sort": "thứ tự sắp xếp", "status": "trạng thái", "limit": "số mục mỗi trang",
+	"cursor": "vị trí trang (cursor)", "name": "tên", "role": "vai trò", "password": "mật khẩu",
 }
 
 // apiError is the one error shape of the API.

@@ -1,8 +1,16 @@
 package api
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -47,6 +55,75 @@ func TestVietnameseMessagesNameEveryFieldWhole(t *testing.T) {
 			if !strings.Contains(strings.ToLower(msg), strings.ToLower(label)) {
 				t.Errorf("%s/%s: message %q does not name %q", code, field, msg, label)
 			}
+		}
+	}
+}
+
+// TestEveryFieldHasAVietnameseLabel reads the module's code for the field
+// names its refusals carry (checkText's first argument, FieldErrorf's
+// second, a domain.Error's Field) and wants a Vietnamese label for each:
+// without one, a Vietnamese message names the field by its English key
+// ("Comment quá dài …").
+func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
+	fields := map[string]string{} // field → where it was seen first
+	fset := token.NewFileSet()
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "tools" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		note := func(e ast.Expr) {
+			if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if name, err := strconv.Unquote(lit.Value); err == nil {
+					if _, seen := fields[name]; !seen {
+						fields[name] = fset.Position(lit.Pos()).String()
+					}
+				}
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				name := ""
+				switch fn := n.Fun.(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+				switch {
+				case name == "checkText" && len(n.Args) > 0:
+					note(n.Args[0])
+				case name == "FieldErrorf" && len(n.Args) > 1:
+					note(n.Args[1])
+				}
+			case *ast.KeyValueExpr:
+				if key, ok := n.Key.(*ast.Ident); ok && key.Name == "Field" {
+					note(n.Value)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fields) < 20 {
+		t.Fatalf("found only %d field names: %v", len(fields), fields)
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if viFields[name] == "" {
+			t.Errorf("field %q (%s) has no Vietnamese label in viFields", name, fields[name])
 		}
 	}
 }
