@@ -18,6 +18,15 @@ func TestTitleOf(t *testing.T) {
 		{"first line only", "Khói đen\nsuốt đêm qua", "Khói đen"},
 		{"cut at a word", long, ""},
 	}
+	// The last space of the first 100 runes is rune 42 but byte 61: a cut
+	// there would leave less than half, so the title keeps 100 runes.
+	url := "Nước thải từ nhà máy đổ ra suối Ngòi Đường https://anh.lao-cai.vn/" + strings.Repeat("x", 80)
+	tests = append(tests, struct{ name, description, want string }{
+		"no word boundary in the second half", url, string([]rune(url)[:derivedTitleLen]) + "…"})
+	// "ệ" as e and two combining marks, at the cut: composed first, whole.
+	nfd := strings.Repeat("x", derivedTitleLen-1) + "e\u0323\u0302 và thêm"
+	tests = append(tests, struct{ name, description, want string }{
+		"decomposed letter at the cut", nfd, strings.Repeat("x", derivedTitleLen-1) + "ệ…"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := titleOf(tt.description)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/unicode/norm"
 
 	"phananh/domain"
 	"phananh/projections"
@@ -387,18 +388,23 @@ func (h *handler) command(form url.Values) (domain.SubmitReport, error) {
 	return cmd, nil
 }
 
-// titleOf is a title from a description: its first line, cut at a word
-// boundary to about derivedTitleLen runes.
+// titleOf is a title from a description: its first line, cut at the last
+// space within derivedTitleLen runes, or at derivedTitleLen runes when
+// that space would leave half of them or less. The line is composed (NFC)
+// first, so that a cut never parts a letter from its diacritics ("ệ" sent
+// as e and two combining marks).
 func titleOf(description string) string {
 	line, _, _ := strings.Cut(description, "\n")
-	line = strings.TrimSpace(line)
+	line = strings.TrimSpace(norm.NFC.String(line))
 	if utf8.RuneCountInString(line) <= derivedTitleLen {
 		return line
 	}
 	runes := []rune(line)[:derivedTitleLen]
-	cut := string(runes)
-	if i := strings.LastIndexByte(cut, ' '); i > derivedTitleLen/2 {
-		cut = cut[:i]
+	for i := len(runes) - 1; i > derivedTitleLen/2; i-- {
+		if runes[i] == ' ' {
+			runes = runes[:i]
+			break
+		}
 	}
-	return strings.TrimSpace(cut) + "…"
+	return strings.TrimSpace(string(runes)) + "…"
 }
