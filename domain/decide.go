@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Rules is what Decide consults besides the case: the operator's geography
@@ -61,12 +63,16 @@ const (
 
 // checkText validates a text field: valid UTF-8, no control characters
 // other than line breaks and tabs, within min and max characters after
-// trimming. It returns the trimmed text.
+// trimming. It returns the text composed (NFC) and trimmed: a keyboard
+// that sends "ệ" as e and two combining marks (Unikey's "Unicode tổ hợp",
+// macOS file names) would otherwise count three characters for one
+// letter, store a form that searches and digests do not match with the
+// composed one, and let a later cut part a letter from its marks.
 func checkText(field, s string, required bool, max int) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", FieldErrorf(EInvalidText, field, "%s is not valid UTF-8", field)
 	}
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(norm.NFC.String(s))
 	if s == "" {
 		if required {
 			return "", FieldErrorf(ERequired, field, "%s is required", field)

@@ -8,8 +8,10 @@ import (
 )
 
 // TestDomainIsPure holds the domain to what it promises: it imports the
-// standard library and uuid only, never NATS or Echo, so that every rule
-// runs in a plain unit test and no infrastructure leaks into the business.
+// standard library, uuid and the Go project's Unicode normalisation
+// (texts are counted and kept composed) only, never NATS or Echo, so that
+// every rule runs in a plain unit test and no infrastructure leaks into
+// the business.
 func TestDomainIsPure(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -28,6 +30,10 @@ func TestDomainIsPure(t *testing.T) {
 	allowed := map[string]bool{
 		"phananh/domain":         true,
 		"github.com/google/uuid": true,
+		// norm and the transform interface it implements: pure functions
+		// over text, the same package the standard library vendors.
+		"golang.org/x/text/unicode/norm": true,
+		"golang.org/x/text/transform":    true,
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) < 2 {
@@ -44,7 +50,7 @@ func TestDomainIsPure(t *testing.T) {
 			t.Errorf("the domain depends on %s: infrastructure belongs outside the domain", pkg)
 		case standard == "true", allowed[pkg]:
 		default:
-			t.Errorf("the domain depends on %s: only the standard library and github.com/google/uuid are allowed", pkg)
+			t.Errorf("the domain depends on %s: only the standard library, github.com/google/uuid and golang.org/x/text/unicode/norm are allowed", pkg)
 		}
 	}
 	if !sawSelf {

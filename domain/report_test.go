@@ -319,6 +319,34 @@ func TestValidateNormalisesTheReport(t *testing.T) {
 	}
 }
 
+// TestTextsAreComposed: a letter typed as a base and combining marks (a
+// Vietnamese keyboard's "tổ hợp" mode) counts and is kept as the one
+// composed character a person sees, in a report and in an action's text.
+func TestTextsAreComposed(t *testing.T) {
+	decomposed := strings.Repeat("e\u0323\u0302", domain.MaxTitle) // "ệ" × 200: 600 code points
+	composed := strings.Repeat("ệ", domain.MaxTitle)
+	r := validNamedReport()
+	r.Title, r.Reporter.Name = decomposed, " Nguye\u0302\u0303n Thi\u0323 B "
+	got, err := r.Validate(now, defaults)
+	if err != nil {
+		t.Fatalf("a title of %d letters typed decomposed: %v", domain.MaxTitle, err)
+	}
+	if got.Title != composed || got.Reporter.Name != "Nguyễn Thị B" {
+		t.Errorf("title, name = %+q, %+q; want them composed", got.Title, got.Reporter.Name)
+	}
+	r.Title = decomposed + "e\u0323\u0302"
+	_, err = r.Validate(now, defaults)
+	wantError(t, err, domain.ETooLong, "title")
+
+	events, err := domain.Decide(given(incidentReported), domain.AddComment{Text: "Đa\u0303 xu\u031b\u0309 ly\u0301"}, now, defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := events[0].(domain.CommentAdded).Text; text != "Đã xử lý" {
+		t.Errorf("comment = %+q, want %+q", text, "Đã xử lý")
+	}
+}
+
 func TestSubmitReportFromARemoteCommune(t *testing.T) {
 	geo := mustGeography(t, `{"province":"P","communes":[{"code":"ban-xeo","name":"Xã Bản Xèo","remote":true}],
 		"units":[{"code":"ubnd.ban-xeo","name":"UBND xã Bản Xèo","type":"commune_committee","commune":"ban-xeo"},
