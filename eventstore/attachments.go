@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/text/unicode/norm"
 
 	"phananh/domain"
 )
@@ -474,11 +475,12 @@ func stripWebP(b []byte) ([]byte, error) {
 }
 
 // SanitizeFilename makes a client's filename safe to store and show: the
-// base name only (a Windows path too), valid UTF-8, no control or
-// bidirectional-override characters (which can disguise an extension), at
-// most 200 runes with the extension kept, and never empty.
+// base name only (a Windows path too), valid UTF-8, composed (NFC, as a
+// macOS name arrives decomposed, so that a cut keeps each letter whole),
+// no control or bidirectional-override characters (which can disguise an
+// extension), at most 200 runes with the extension kept, and never empty.
 func SanitizeFilename(name string) string {
-	name = strings.ToValidUTF8(name, "\uFFFD")
+	name = norm.NFC.String(strings.ToValidUTF8(name, "\uFFFD"))
 	name = strings.ReplaceAll(name, `\`, "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {

@@ -295,6 +295,8 @@ func TestSanitizeFilename(t *testing.T) {
 		{"   ", "attachment"},
 		{long + ".jpeg", strings.Repeat("ả", 195) + ".jpeg"},
 		{long, strings.Repeat("ả", 200)},
+		// decomposed (a macOS name): composed first, so the cut keeps "ệ" whole
+		{strings.Repeat("e\u0323\u0302", 300) + ".jpg", strings.Repeat("ệ", 196) + ".jpg"},
 	}
 	for _, tt := range tests {
 		if got := SanitizeFilename(tt.in); got != tt.want {
