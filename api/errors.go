@@ -80,7 +80,7 @@ var viMessages = map[domain.Code]string{
 	domain.EFORBIDDEN:          "Bạn không có quyền thực hiện thao tác này.",
 	domain.EUnavailable:        "Hệ thống đang cập nhật dữ liệu. Vui lòng thử lại sau giây lát.",
 	domain.EInvalidLanguage:    "Ngôn ngữ không hợp lệ: chọn \"vi\" (tiếng Việt) hoặc \"en\" (tiếng Anh).",
-	domain.EInvalidWebhook:     "Địa chỉ webhook không hợp lệ: cần một địa chỉ https đầy đủ, không quá 2048 ký tự; phản ánh ẩn danh không đăng ký được webhook.",
+	domain.EInvalidWebhook:     "Địa chỉ webhook không hợp lệ: cần một địa chỉ https đầy đủ, không quá 2048 byte; phản ánh ẩn danh không đăng ký được webhook.",
 	domain.EINTERNAL:           "Đã có lỗi phía hệ thống. Vui lòng thử lại sau.",
 	codeBodyTooLarge:           "Dữ liệu gửi lên quá lớn.",
 	codeUnsupportedMedia:       "Định dạng dữ liệu không được hỗ trợ.",
