@@ -101,7 +101,18 @@ type view struct {
 	Communes   []domain.Commune
 	Units      []domain.Unit
 	MapBox     string // south,west,north,east
+	Max        limits
 }
+
+// limits are the server's text limits, in characters, for the forms'
+// maxlength: taken from the domain so a form never lets through a text
+// the API refuses (the name field once allowed 200 against 100).
+type limits struct {
+	Title, Description, Address, Name, Phone, Email, Reason, Comment int
+}
+
+var textLimits = limits{Title: domain.MaxTitle, Description: domain.MaxDescription, Address: domain.MaxAddress,
+	Name: domain.MaxName, Phone: domain.MaxPhone, Email: domain.MaxEmail, Reason: domain.MaxReason, Comment: domain.MaxComment}
 
 // T returns the message for key in the page's language.
 func (v view) T(key string) string { return message(v.Lang, key) }
@@ -126,7 +137,8 @@ func render(p page, tmpl *template.Template, geo *domain.Geography, box [4]float
 	return func(c echo.Context) error {
 		lang := language(c)
 		v := view{Lang: lang, Page: p.name, TitleKey: p.titleK, Categories: domain.Categories(),
-			Communes: geo.Communes, Units: geo.Units, MapBox: fmt.Sprintf("%g,%g,%g,%g", box[0], box[1], box[2], box[3])}
+			Communes: geo.Communes, Units: geo.Units, MapBox: fmt.Sprintf("%g,%g,%g,%g", box[0], box[1], box[2], box[3]),
+			Max: textLimits}
 		var buf bytes.Buffer
 		if err := tmpl.Execute(&buf, v); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,34 @@ func TestEveryPageHasTheCSPAndBothLanguages(t *testing.T) {
 	}
 	if rec := get(t, e, "/static/common.js"); rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "javascript") {
 		t.Errorf("GET /static/common.js = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+// TestFormsLimitTextsAsTheServerDoes: each citizen form field's maxlength
+// is the domain's limit for it, so the browser never lets through a text
+// the API refuses.
+func TestFormsLimitTextsAsTheServerDoes(t *testing.T) {
+	e := echo.New()
+	Register(e, Options{})
+	maxlength := regexp.MustCompile(`id="([a-z-]+)"[^>]*maxlength="([^"]*)"`)
+	want := map[string]map[string]int{
+		"/": {"title": domain.MaxTitle, "description": domain.MaxDescription, "address": domain.MaxAddress,
+			"name": domain.MaxName, "phone": domain.MaxPhone, "email": domain.MaxEmail},
+		"/track": {"fb-comment": domain.MaxComment, "ro-reason": domain.MaxReason},
+	}
+	for path, fields := range want {
+		got := map[string]string{}
+		for _, m := range maxlength.FindAllStringSubmatch(get(t, e, path).Body.String(), -1) {
+			got[m[1]] = m[2]
+		}
+		if len(got) != len(fields) {
+			t.Errorf("%s: maxlength on %v, want on the %d fields %v", path, got, len(fields), fields)
+		}
+		for id, limit := range fields {
+			if got[id] != strconv.Itoa(limit) {
+				t.Errorf("%s: #%s maxlength %q, want %d", path, id, got[id], limit)
+			}
+		}
 	}
 }
 
