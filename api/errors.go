@@ -119,6 +119,9 @@ var viFields = map[string]string{
 	"attendance": "danh sách người tham dự", "attendance.name": "họ tên người tham dự",
 	"q": "từ khóa tìm kiếm", "sort": "thứ tự sắp xếp", "status": "trạng thái", "limit": "số mục mỗi trang",
 	"cursor": "vị trí trang (cursor)", "name": "tên", "role": "vai trò", "password": "mật khẩu",
+	"anonymous": "chế độ ẩn danh", "complex": "mức độ phức tạp", "date": "ngày", "decision_ref": "số quyết định",
+	"authority": "cơ quan có thẩm quyền", "attendance.party": "là bên tranh chấp", "attendance.present": "có mặt",
+	"location.lat": "vĩ độ", "location.lon": "kinh độ", "reporter.webhook_url": "địa chỉ webhook",
 }
 
 // apiError is the one error shape of the API.

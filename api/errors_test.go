@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -124,6 +125,75 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		if viFields[name] == "" {
 			t.Errorf("field %q (%s) has no Vietnamese label in viFields", name, fields[name])
+		}
+	}
+}
+
+// TestEveryBodyFieldHasAVietnameseLabel: a JSON body's value of the wrong
+// type is refused naming its path ("location.lat"); every property of every
+// request body in the OpenAPI document, at any depth, has a label for it.
+func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage
+		Components struct{ Schemas map[string]json.RawMessage }
+	}
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatal(err)
+	}
+	type schema struct {
+		Ref                 string `json:"$ref"`
+		Type                any
+		Items               *json.RawMessage
+		Properties          map[string]json.RawMessage
+		AllOf, OneOf, AnyOf []json.RawMessage
+	}
+	paths := map[string]bool{}
+	var walk func(raw json.RawMessage, prefix string, depth int)
+	walk = func(raw json.RawMessage, prefix string, depth int) {
+		var s schema
+		if err := json.Unmarshal(raw, &s); err != nil || depth > 10 {
+			t.Fatalf("schema at %q: %v", prefix, err)
+		}
+		if s.Ref != "" {
+			walk(doc.Components.Schemas[strings.TrimPrefix(s.Ref, "#/components/schemas/")], prefix, depth+1)
+			return
+		}
+		for _, sub := range slices.Concat(s.AllOf, s.OneOf, s.AnyOf) {
+			walk(sub, prefix, depth+1)
+		}
+		if s.Items != nil {
+			walk(*s.Items, prefix, depth+1) // encoding/json names no index
+		}
+		for name, p := range s.Properties {
+			path := name
+			if prefix != "" {
+				path = prefix + "." + name
+			}
+			paths[path] = true
+			walk(p, path, depth+1)
+		}
+	}
+	for _, ops := range doc.Paths {
+		for _, raw := range ops {
+			var op struct {
+				RequestBody struct{ Content map[string]struct{ Schema json.RawMessage } }
+			}
+			if json.Unmarshal(raw, &op) != nil {
+				continue // a path's parameters, not an operation
+			}
+			for media, c := range op.RequestBody.Content {
+				if strings.Contains(media, "json") {
+					walk(c.Schema, "", 0)
+				}
+			}
+		}
+	}
+	if len(paths) < 30 {
+		t.Fatalf("found only %d body fields: %v", len(paths), paths)
+	}
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
+		if viFields[path] == "" {
+			t.Errorf("body field %q has no Vietnamese label in viFields", path)
 		}
 	}
 }
