@@ -176,7 +176,9 @@ func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
 	for _, ops := range doc.Paths {
 		for _, raw := range ops {
 			var op struct {
-				RequestBody struct{ Content map[string]struct{ Schema json.RawMessage } }
+				RequestBody struct {
+					Content map[string]struct{ Schema json.RawMessage }
+				}
 			}
 			if json.Unmarshal(raw, &op) != nil {
 				continue // a path's parameters, not an operation
