@@ -64,11 +64,32 @@ func startJS(tb testing.TB) jetstream.JetStream {
 
 func openStore(tb testing.TB, js jetstream.JetStream, cfg eventstore.Config) *eventstore.Store {
 	tb.Helper()
-	s, err := eventstore.Open(testContext(tb), js, cfg)
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
+	if cfg.Replicas <= 1 {
+		s, err := eventstore.Open(testContext(tb), js, cfg)
+		if err != nil {
+			tb.Fatalf("Open: %v", err)
+		}
+		return s
 	}
-	return s
+	// A replicated store is opened as the service opens it (app.go's
+	// openStep): on a loaded machine a cluster that has just formed can
+	// refuse the placement or leave a request unanswered, so each attempt
+	// is bounded and tried again (an unanswered one hung a test for its
+	// whole 20 s context).
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		s, err := eventstore.Open(ctx, js, cfg)
+		cancel()
+		if err == nil {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("Open: %v", err)
+		}
+		tb.Logf("Open: %v; trying again", err)
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func testContext(tb testing.TB) context.Context {
@@ -131,7 +152,8 @@ func dial(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream {
 }
 
 // startCluster starts n JetStream servers routed to each other on loopback
-// and waits until their meta group is current.
+// and waits until their meta group is current and can place a stream on
+// all of them.
 func startCluster(b testing.TB, n int) []*server.Server {
 	b.Helper()
 	ports := make([]int, n)
@@ -168,6 +190,27 @@ func startCluster(b testing.TB, n int) []*server.Server {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	// A current meta group is not yet enough to place a replicated stream:
+	// the meta leader must have had every peer's stats, or it answers
+	// 10005 "no suitable peers for placement, peer offline" (seen on a
+	// loaded machine; the service retries it at start, a test opens once).
+	// So place a probe stream of n replicas until it goes through.
+	js := connect(b, servers[0])
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "PROBE", Subjects: []string{"probe"}, Replicas: n})
+		if err == nil {
+			err = js.DeleteStream(ctx, "PROBE")
+		}
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("a stream of %d replicas cannot be placed after 30 s: %v", n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	return servers
 }

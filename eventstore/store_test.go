@@ -645,7 +645,11 @@ func TestVersionAsksTheLeader(t *testing.T) {
 		if err := watch.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(50 * time.Millisecond) // the copies of requests routed from other servers
+		// The watch's messages are handled on its own goroutine: wait for
+		// them (a direct get instead would leave asked at 0 and fail).
+		for deadline := time.Now().Add(5 * time.Second); asked.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if a, d := asked.Load(), direct.Load(); a != 2 || d != 0 {
 			t.Errorf("two Version calls sent %d message gets and %d direct gets; want 2 and 0", a, d)
 		}
@@ -663,7 +667,7 @@ func TestVersionAsksTheLeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		follower := followerOf(t, servers, stream)
-		watch := connect(t, servers[2]).Conn()
+		watch := connect(t, follower).Conn()
 		check(t, writer, openStore(t, connect(t, follower), eventstore.Config{Replicas: 3}), watch)
 	})
 }
