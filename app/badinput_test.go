@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -569,14 +570,20 @@ func TestLogoutRevokesTokenOnEveryReplica(t *testing.T) {
 	if err := first.Users.Add(context.Background(), "binh.tran", "ubnd.cam-duong", domain.RoleUnitHead, password); err != nil {
 		t.Fatal(err)
 	}
+	// The account reaches the second replica by its watch. Wait for it
+	// there rather than retry the login: five failed logins lock the name
+	// for a minute, which a slow watch on a loaded machine would reach.
+	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if _, ok := second.Users.Active("binh.tran"); !ok {
+			return errors.New("the account has not reached the second replica")
+		}
+		return nil
+	})
 	loginOn := func(a *app.App) string {
-		var r response
-		checkFor(t, 2*time.Second, 10*time.Millisecond, func() error { // the account reaches the second replica by its watch
-			if r = login(t, a, "binh.tran", password); r.Status != http.StatusOK {
-				return fmt.Errorf("login: %d %s", r.Status, r.Body)
-			}
-			return nil
-		})
+		r := login(t, a, "binh.tran", password)
+		if r.Status != http.StatusOK {
+			t.Fatalf("login: %d %s", r.Status, r.Body)
+		}
 		return mustString(t, r.json(t), "token")
 	}
 	stolen, kept := loginOn(first), loginOn(second)
