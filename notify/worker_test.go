@@ -141,9 +141,13 @@ func (w *world) config() notify.Config {
 		AllowPrivate:      true, // the receivers listen on loopback
 		Attempts:          3,
 		BackOff:           []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
-		AckWait:           2 * time.Second,
-		SendTimeout:       time.Second,
-		Log:               slog.New(slog.NewTextHandler(w.logs, nil)),
+		// Short enough that a crashed worker's events come back to another
+		// within seconds; long enough that a loopback send slowed by a
+		// loaded machine is not timed out and retried, which would repeat
+		// a message the receiver already recorded (1 s was judged too near).
+		AckWait:     6 * time.Second,
+		SendTimeout: 3 * time.Second,
+		Log:         slog.New(slog.NewTextHandler(w.logs, nil)),
 	}
 }
 
