@@ -118,7 +118,10 @@ func newBrowser(t *testing.T, base string) *browser {
 	exe := chromiumPath(t)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		// No UserDataDir: the profile chromedp makes itself it also removes
+		// itself, after killing Chrome's leftover children and trying again
+		// while they still write there; t.TempDir's removal does neither.
+		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-extensions", true),
