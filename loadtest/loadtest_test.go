@@ -26,8 +26,11 @@ var wantLines = []string{
 
 func TestRunPrintsEveryFigure(t *testing.T) {
 	cfg := loadtest.DefaultConfig()
-	cfg.Duration = 300 * time.Millisecond
-	cfg.QueryDuration = 400 * time.Millisecond
+	// Phases long enough that a loaded CI machine still completes a few
+	// dozen actions, half of them stale, so every figure is positive
+	// (at 300 ms a contended run saw about four actions).
+	cfg.Duration = 800 * time.Millisecond
+	cfg.QueryDuration = 900 * time.Millisecond // not Duration: the note below must name this one
 	cfg.Concurrency = 4
 	cfg.Cases = 40
 	cfg.ReplayEvents = 200
@@ -90,7 +93,7 @@ func TestRunPrintsEveryFigure(t *testing.T) {
 			t.Errorf("the table has no %s row", name)
 		}
 	}
-	for _, note := range []string{"queries: steady load for 400ms:", "queries: collector in the steady window: "} {
+	for _, note := range []string{"queries: steady load for " + cfg.QueryDuration.String() + ":", "queries: collector in the steady window: "} {
 		if !strings.Contains(table.String(), note) {
 			t.Errorf("the table has no note %q:\n%s", note, table.String())
 		}
