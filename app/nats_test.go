@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"phananh/app"
 	"phananh/eventstore"
+	"phananh/testport"
 )
 
 // lockedBuffer collects logs written from several goroutines.
@@ -56,12 +56,7 @@ func readyz(addr string) (int, string, error) {
 // Then the server goes away: /readyz must say nats_disconnected, and
 // phananh must reconnect by itself and serve writes when it comes back.
 func TestExternalNATSComesAndGoes(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	natsAddr := ln.Addr().String()
-	ln.Close()
+	natsAddr := testport.Addr(t) // free for seconds at a time: out of the kernel's ephemeral range
 	storeDir := t.TempDir()
 	startNATS := func() *eventstore.Embedded {
 		t.Helper()

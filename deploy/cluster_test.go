@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"phananh/app"
 	"phananh/domain"
 	"phananh/eventstore"
+	"phananh/testport"
 )
 
 // TestComposeTopologyRuns starts what docker-compose.yml describes, in
@@ -41,7 +41,7 @@ func TestComposeTopologyRuns(t *testing.T) {
 	nodes := natsServices(c)
 	clientPort, clusterPort := map[string]int{}, map[string]int{}
 	for _, n := range nodes {
-		clientPort[n], clusterPort[n] = freePort(t), freePort(t)
+		clientPort[n], clusterPort[n] = testport.Port(t), testport.Port(t)
 	}
 	servers := map[string]*server.Server{}
 	for _, n := range nodes {
@@ -279,14 +279,4 @@ func poll(t *testing.T, total time.Duration, f func() error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

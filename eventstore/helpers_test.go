@@ -3,7 +3,6 @@ package eventstore_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"phananh/domain"
 	"phananh/eventstore"
+	"phananh/testport"
 )
 
 // testServer is a real embedded JetStream server with its own storage.
@@ -158,12 +158,7 @@ func startCluster(b testing.TB, n int) []*server.Server {
 	b.Helper()
 	ports := make([]int, n)
 	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
+		ports[i] = testport.Port(b)
 	}
 	var routes []*url.URL
 	for _, p := range ports {

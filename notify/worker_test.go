@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"phananh/eventstore"
 	"phananh/notify"
 	"phananh/projections"
+	"phananh/testport"
 )
 
 // clock is the service's time, settable so a case can run out of time.
@@ -617,12 +617,7 @@ func TestPrivateWebhookRefusedUnlessAllowed(t *testing.T) {
 
 func TestWebhookErrorsNameNoAddress(t *testing.T) {
 	w := newWorld(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	closed := testport.Addr(t) // nothing listens there
 	cfg := w.config()
 	cfg.Attempts = 1
 	w.newNotifier(t, cfg).start(t)

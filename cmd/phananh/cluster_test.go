@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"phananh/eventstore"
+	"phananh/testport"
 )
 
 var (
@@ -58,8 +59,8 @@ func startNATSCluster(t *testing.T) []*natsNode {
 	routes := make([]string, 3)
 	clusterAddrs := make([]string, 3)
 	for i := range nodes {
-		nodes[i] = &natsNode{name: fmt.Sprintf("n%d", i+1), client: freePort(t)}
-		clusterAddrs[i] = freePort(t)
+		nodes[i] = &natsNode{name: fmt.Sprintf("n%d", i+1), client: testport.Addr(t)}
+		clusterAddrs[i] = testport.Addr(t)
 		routes[i] = fmt.Sprintf("nats-route://%s", clusterAddrs[i])
 	}
 	for i, n := range nodes {

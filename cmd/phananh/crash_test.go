@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"phananh/testport"
 )
 
 // The crash test's size. CI runs the defaults; a longer run locally:
@@ -32,7 +34,7 @@ var noRateLimits = []string{"--rate-submit", "0", "--rate-login", "0", "--rate-l
 func TestCrashKill9UnderLoadLosesNothing(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
-	httpAddr, natsAddr := freePort(t), freePort(t)
+	httpAddr, natsAddr := testport.Addr(t), testport.Addr(t)
 	natsURL := "nats://" + natsAddr
 	args := append([]string{"--data", dir, "--nats-listen", natsAddr}, noRateLimits...)
 	p := startServeAt(t, httpAddr, args...)

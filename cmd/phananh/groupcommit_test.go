@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"phananh/testport"
 )
 
 // submitConcurrently posts n reports at once and returns the id and
@@ -102,7 +104,7 @@ func groupedBatches(t *testing.T, natsAddr string) int {
 // they were in fact written in shared batches.
 func TestKill9LosesNoGroupedReport(t *testing.T) {
 	dir := t.TempDir()
-	natsAddr := freePort(t)
+	natsAddr := testport.Addr(t)
 	// 48 submissions from one address at once: more than the default
 	// per-address limit lets through.
 	p := startServe(t, append([]string{"--data", dir, "--nats-listen", natsAddr, "--group-min-batch", "2"}, noRateLimits...)...)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"phananh/testport"
 )
 
 func TestHealthcheck(t *testing.T) {
@@ -90,7 +92,7 @@ func TestHealthcheckProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("healthcheck of a ready server: %v: %s", err, out)
 	}
-	gone := freePort(t)
+	gone := testport.Addr(t)
 	out, err = exec.Command(binary, "healthcheck", "--url", "http://"+gone+"/readyz", "--timeout", "1s").CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 
 	"phananh/api"
 	"phananh/api/openapitest"
+	"phananh/testport"
 )
 
 // binary is the phananh binary built once for the process tests.
@@ -48,16 +48,6 @@ func TestMain(m *testing.M) {
 	code := check.Report(m.Run())
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // jetStream connects a client of the test's own to the NATS server at url,
@@ -103,7 +93,7 @@ func (b *syncBuffer) String() string {
 
 func startProcess(t *testing.T, dataDir string) *process {
 	t.Helper()
-	return startServe(t, "--data", dataDir, "--nats-listen", freePort(t))
+	return startServe(t, "--data", dataDir, "--nats-listen", testport.Addr(t))
 }
 
 func submit(t *testing.T, p *process, i int) (id, code string) {

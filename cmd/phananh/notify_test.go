@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"phananh/notify/smtptest"
+	"phananh/testport"
 )
 
 // mailbox is an SMTP server that can be told to hang at the end of a
@@ -58,7 +59,7 @@ func (m *mailbox) taken() []string {
 func TestKill9MidSendNotifiesOnce(t *testing.T) {
 	box := startMailbox(t)
 	box.hang = true
-	dir, nats := t.TempDir(), freePort(t)
+	dir, nats := t.TempDir(), testport.Addr(t)
 	args := []string{"--data", dir, "--nats-listen", nats, "--smtp-addr", box.Addr(),
 		"--smtp-from", "Phản ánh <noreply@phananh.test>", "--notify-ack-wait", "2s"}
 	p := startServe(t, args...)

@@ -10,13 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"phananh/testport"
 )
 
 // startServe runs `phananh serve` with args on a free HTTP port and waits
 // until it is ready. Cleanup kills it.
 func startServe(t *testing.T, args ...string) *process {
 	t.Helper()
-	return startServeAt(t, freePort(t), args...)
+	return startServeAt(t, testport.Addr(t), args...)
 }
 
 // startServeAt is startServe on a given HTTP address, so that a process
@@ -90,7 +92,7 @@ func submitReceipt(t *testing.T, p *process, i int) receipt {
 // read models have applied it. (Without it the read may come too early;
 // that is allowed, so it is not asserted.)
 func TestReadYourWritesAcrossTwoProcesses(t *testing.T) {
-	nats := freePort(t)
+	nats := testport.Addr(t)
 	first := startServe(t, "--data", t.TempDir(), "--nats-listen", nats)
 	second := startServe(t, "--data", t.TempDir(), "--nats-url", "nats://"+nats)
 	if strings.Contains(second.logs.String(), "embedded JetStream started") {

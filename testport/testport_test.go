@@ -1,0 +1,53 @@
+package testport
+
+import (
+	"net"
+	"strconv"
+	"testing"
+)
+
+// TestPortIsFreeAndBelowTheEphemeralRange: a drawn port can be bound, and
+// it is one the kernel does not hand out for port 0.
+func TestPortIsFreeAndBelowTheEphemeralRange(t *testing.T) {
+	top := ephemeralStart()
+	for range 20 {
+		p := Port(t)
+		if p < lowest || p >= top {
+			t.Fatalf("port %d outside [%d, %d)", p, lowest, top)
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			t.Fatalf("port %d cannot be bound: %v", p, err)
+		}
+		ln.Close()
+	}
+	if host, port, err := net.SplitHostPort(Addr(t)); err != nil || host != "127.0.0.1" || port == "" {
+		t.Errorf("Addr = %s:%s, %v", host, port, err)
+	}
+}
+
+// TestPickSkipsAPortInUse: of two ports, one held, the draw always gives
+// the other.
+func TestPickSkipsAPortInUse(t *testing.T) {
+	var held net.Listener
+	var p int
+	for held == nil {
+		p = Port(t)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		if next, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+1))); err == nil {
+			next.Close() // p+1 is free too: hold p
+			held = ln
+		} else {
+			ln.Close()
+		}
+	}
+	defer held.Close()
+	for range 20 {
+		if got := pick(t, p, p+2); got != p+1 {
+			t.Fatalf("pick(%d, %d) = %d, want %d: %d is in use", p, p+2, got, p+1, p)
+		}
+	}
+}
