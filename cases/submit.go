@@ -41,6 +41,7 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 	if !clientID {
 		cmd.ID = s.d.NewID()
 	}
+	sent := cmd
 	cmd, err := cmd.Validate(now, s.d.Rules)
 	if err != nil {
 		return Receipt{}, false, err
@@ -54,7 +55,7 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 		// the append, whose expected sequence 0 catches the latter. Asking
 		// the log first would cost every new report a round trip.
 		if _, seen := s.d.View.Get(cmd.ID); seen {
-			if r, err := s.existing(ctx, cmd); !errors.Is(err, errNoCase) {
+			if r, err := s.existing(ctx, cmd, sent); !errors.Is(err, errNoCase) {
 				return r, false, err
 			}
 		}
@@ -80,7 +81,7 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 	if errors.Is(err, domain.ErrConcurrency) {
 		// Someone (most likely this client's own retry) filed this id first.
 		s.discardKey(cmd.Sealed)
-		r, err := s.existing(ctx, cmd)
+		r, err := s.existing(ctx, cmd, sent)
 		if errors.Is(err, errNoCase) {
 			err = fmt.Errorf("cases: report %s conflicted but cannot be loaded: %w", cmd.ID, err)
 		}
@@ -109,8 +110,9 @@ func (s *Service) webhookSecret(cmd domain.SubmitReport) string {
 var errNoCase = errors.New("no such case")
 
 // existing answers a submission whose id is taken: the same report again
-// gets the case's receipt, a different one a conflict.
-func (s *Service) existing(ctx context.Context, cmd domain.SubmitReport) (Receipt, error) {
+// gets the case's receipt, a different one a conflict. cmd is the
+// submission validated, sent as it came.
+func (s *Service) existing(ctx context.Context, cmd, sent domain.SubmitReport) (Receipt, error) {
 	// Only called when the case is known to exist (the view holds it, or
 	// its first append conflicted), so a not-found is a stale read.
 	events, version, err := s.loadAtLeast(ctx, cmd.ID, 1)
@@ -121,7 +123,7 @@ func (s *Service) existing(ctx context.Context, cmd domain.SubmitReport) (Receip
 		return Receipt{}, fmt.Errorf("cases: load %s: %w", cmd.ID, err)
 	}
 	c := domain.Fold(events)
-	if !hmac.Equal([]byte(c.Digest), []byte(cmd.Digest)) {
+	if !s.sameReport(c.Digest, cmd, sent) {
 		return Receipt{}, domain.FieldErrorf(domain.EDuplicateSubmitted, "id",
 			"a different report was already submitted with id %s", cmd.ID)
 	}
@@ -172,6 +174,28 @@ func (s *Service) digest(cmd domain.SubmitReport) string {
 	body, _ := json.Marshal(canonical) // plain structs: cannot fail
 	sum := s.mac(submissionLabel, body)
 	return hex.EncodeToString(sum[:])
+}
+
+// sameReport says whether a case filed with digest stored is the
+// submission valid (validated from sent) again. Texts are composed (NFC)
+// since validation does so; a report filed before that was digested with
+// its texts as sent, only trimmed, and a client retries with the bytes it
+// sent first (an app's offline queue, whenever it gets through), so that
+// digest is tried too (it is the first one again when nothing was
+// decomposed).
+func (s *Service) sameReport(stored string, valid, sent domain.SubmitReport) bool {
+	if hmac.Equal([]byte(stored), []byte(valid.Digest)) {
+		return true
+	}
+	asSent := valid
+	asSent.Title, asSent.Description = strings.TrimSpace(sent.Title), strings.TrimSpace(sent.Description)
+	asSent.Location.Address = strings.TrimSpace(sent.Location.Address)
+	if valid.Reporter != nil && sent.Reporter != nil {
+		r := *valid.Reporter
+		r.Name, r.Phone, r.Email = strings.TrimSpace(sent.Reporter.Name), strings.TrimSpace(sent.Reporter.Phone), strings.TrimSpace(sent.Reporter.Email)
+		asSent.Reporter = &r
+	}
+	return hmac.Equal([]byte(stored), []byte(s.digest(asSent)))
 }
 
 // crockford is Crockford's base32: no I, L, O or U, so a code read over the
