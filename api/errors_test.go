@@ -61,13 +61,15 @@ func TestVietnameseMessagesNameEveryFieldWhole(t *testing.T) {
 }
 
 // TestEveryFieldHasAVietnameseLabel reads the module's code for the field
-// names its refusals carry (checkText's first argument, FieldErrorf's
-// second, a domain.Error's Field) and wants a Vietnamese label for each:
-// without one, a Vietnamese message names the field by its English key
-// ("Comment quá dài …").
+// names its refusals carry and wants a Vietnamese label for each: without
+// one, a Vietnamese message names the field by its English key ("Comment
+// quá dài …"). A field name is a string literal given as FieldErrorf's
+// field or as a domain.Error's Field, or given to a function that passes
+// one of its parameters on as such (checkText, boolParam, parseDate …),
+// found to any depth.
 func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
-	fields := map[string]string{} // field → where it was seen first
 	fset := token.NewFileSet()
+	var files []*ast.File
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -79,33 +81,80 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
+		if err == nil {
+			files = append(files, f)
 		}
-		note := func(e ast.Expr) {
-			if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				if name, err := strconv.Unquote(lit.Value); err == nil {
-					if _, seen := fields[name]; !seen {
-						fields[name] = fset.Position(lit.Pos()).String()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calleeOf := func(call *ast.CallExpr) string {
+		switch fn := call.Fun.(type) {
+		case *ast.Ident:
+			return fn.Name
+		case *ast.SelectorExpr:
+			return fn.Sel.Name
+		}
+		return ""
+	}
+	// carriers: function name → which argument is a field name.
+	carriers := map[string]int{"FieldErrorf": 1}
+	for grew := true; grew; {
+		grew = false
+		for _, f := range files {
+			for _, decl := range f.Decls {
+				fn, ok := decl.(*ast.FuncDecl)
+				if !ok || fn.Body == nil {
+					continue
+				}
+				params := map[string]int{}
+				for _, field := range fn.Type.Params.List {
+					for _, name := range field.Names {
+						params[name.Name] = len(params)
 					}
+				}
+				carries := func(e ast.Expr) {
+					if id, ok := e.(*ast.Ident); ok {
+						if k, ok := params[id.Name]; ok {
+							if _, known := carriers[fn.Name.Name]; !known {
+								carriers[fn.Name.Name], grew = k, true
+							}
+						}
+					}
+				}
+				ast.Inspect(fn.Body, func(n ast.Node) bool {
+					switch n := n.(type) {
+					case *ast.CallExpr:
+						if k, ok := carriers[calleeOf(n)]; ok && k < len(n.Args) {
+							carries(n.Args[k])
+						}
+					case *ast.KeyValueExpr:
+						if key, ok := n.Key.(*ast.Ident); ok && key.Name == "Field" {
+							carries(n.Value)
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	fields := map[string]string{} // field → where it was seen first
+	note := func(e ast.Expr) {
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if name, err := strconv.Unquote(lit.Value); err == nil {
+				if _, seen := fields[name]; !seen {
+					fields[name] = fset.Position(lit.Pos()).String()
 				}
 			}
 		}
+	}
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr:
-				name := ""
-				switch fn := n.Fun.(type) {
-				case *ast.Ident:
-					name = fn.Name
-				case *ast.SelectorExpr:
-					name = fn.Sel.Name
-				}
-				switch {
-				case name == "checkText" && len(n.Args) > 0:
-					note(n.Args[0])
-				case name == "FieldErrorf" && len(n.Args) > 1:
-					note(n.Args[1])
+				if k, ok := carriers[calleeOf(n)]; ok && k < len(n.Args) {
+					note(n.Args[k])
 				}
 			case *ast.KeyValueExpr:
 				if key, ok := n.Key.(*ast.Ident); ok && key.Name == "Field" {
@@ -114,17 +163,18 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 			}
 			return true
 		})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	}
+	for _, carrier := range []string{"checkText", "boolParam", "parseDate"} {
+		if _, ok := carriers[carrier]; !ok {
+			t.Errorf("%s was not found to carry a field name: the reading is broken", carrier)
+		}
 	}
 	if len(fields) < 20 {
 		t.Fatalf("found only %d field names: %v", len(fields), fields)
 	}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		if viFields[name] == "" {
-			t.Errorf("field %q (%s) has no Vietnamese label in viFields", name, fields[name])
+		if label := viFields[name]; label == "" || label == name {
+			t.Errorf("field %q (%s) has no Vietnamese label in viFields (%q)", name, fields[name], label)
 		}
 	}
 }
@@ -194,7 +244,7 @@ func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
 		t.Fatalf("found only %d body fields: %v", len(paths), paths)
 	}
 	for _, path := range slices.Sorted(maps.Keys(paths)) {
-		if viFields[path] == "" {
+		if label := viFields[path]; label == "" || label == path {
 			t.Errorf("body field %q has no Vietnamese label in viFields", path)
 		}
 	}

@@ -180,7 +180,7 @@ func FuzzActionBody(f *testing.F) {
 	f.Add(uint8(9), []byte(`{"at":"2026-13-45"}`))
 	// CI's fuzzing found this one: a label that starts with "đ" had its
 	// first byte upper-cased alone, which broke the Vietnamese message.
-	f.Add(uint8(slices.Index(names, "schedule-mediation")), []byte(`{"place":"\u0001"}`))
+	f.Add(uint8(slices.Index(names, "schedule-mediation")), []byte(`{"at":"2026-12-05T08:00:00+07:00","place":"\u0001"}`))
 	states := fuzzCases()
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		name := names[int(which)%len(names)]
