@@ -66,8 +66,9 @@ const (
 // trimming. It returns the text composed (NFC) and trimmed: a keyboard
 // that sends "ệ" as e and two combining marks (Unikey's "Unicode tổ hợp",
 // macOS file names) would otherwise count three characters for one
-// letter, store a form that searches and digests do not match with the
-// composed one, and let a later cut part a letter from its marks.
+// letter, store a form whose digest differs from the composed one's, and
+// let a later cut part a letter from its marks. (Search folds marks away,
+// so it matches either form.)
 func checkText(field, s string, required bool, max int) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", FieldErrorf(EInvalidText, field, "%s is not valid UTF-8", field)

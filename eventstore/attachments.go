@@ -480,7 +480,7 @@ func stripWebP(b []byte) ([]byte, error) {
 // no control or bidirectional-override characters (which can disguise an
 // extension), at most 200 runes with the extension kept, and never empty.
 func SanitizeFilename(name string) string {
-	name = norm.NFC.String(strings.ToValidUTF8(name, "\uFFFD"))
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	name = strings.ReplaceAll(name, `\`, "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
@@ -489,7 +489,8 @@ func SanitizeFilename(name string) string {
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(name)
+	// Composed after the removals, which may join a letter and its marks.
+	name = strings.TrimSpace(norm.NFC.String(name))
 	if name == "" || name == "." || name == ".." || name == "/" {
 		return "attachment"
 	}

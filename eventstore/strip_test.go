@@ -297,6 +297,7 @@ func TestSanitizeFilename(t *testing.T) {
 		{long, strings.Repeat("ả", 200)},
 		// decomposed (a macOS name): composed first, so the cut keeps "ệ" whole
 		{strings.Repeat("e\u0323\u0302", 300) + ".jpg", strings.Repeat("ệ", 196) + ".jpg"},
+		{"e\u202e\u0302.jpg", "ê.jpg"}, // composed once the override is gone
 	}
 	for _, tt := range tests {
 		if got := SanitizeFilename(tt.in); got != tt.want {
