@@ -18,6 +18,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -32,11 +33,27 @@ func Port(tb testing.TB) int {
 	return pick(tb, lowest, ephemeralStart())
 }
 
-// pick draws a port in [lo, hi) that can be bound.
+// handed holds the ports this process has handed out, so that two draws
+// of one test (an HTTP and a NATS address) never give the same port.
+var handed struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// pick draws a port in [lo, hi) that can be bound and was not handed out
+// before.
 func pick(tb testing.TB, lo, hi int) int {
 	tb.Helper()
+	handed.Lock()
+	defer handed.Unlock()
+	if handed.ports == nil {
+		handed.ports = map[int]bool{}
+	}
 	for range 200 {
 		p := lo + rand.IntN(hi-lo)
+		if handed.ports[p] {
+			continue
+		}
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
 			continue // in use
@@ -44,6 +61,7 @@ func pick(tb testing.TB, lo, hi int) int {
 		if err := ln.Close(); err != nil {
 			tb.Fatalf("testport: close %d: %v", p, err)
 		}
+		handed.ports[p] = true
 		return p
 	}
 	tb.Fatalf("testport: no free port between %d and %d in 200 draws", lo, hi)

@@ -46,8 +46,37 @@ func TestPickSkipsAPortInUse(t *testing.T) {
 	}
 	defer held.Close()
 	for range 20 {
+		forget(p, p+1) // so that only being in use rules p out
 		if got := pick(t, p, p+2); got != p+1 {
 			t.Fatalf("pick(%d, %d) = %d, want %d: %d is in use", p, p+2, got, p+1, p)
 		}
+	}
+}
+
+// TestPickNeverHandsOutAPortTwice: of two free ports, two draws give both
+// (twenty times: without the list, a pair would be equal half the time).
+func TestPickNeverHandsOutAPortTwice(t *testing.T) {
+	p := 0
+	for p == 0 {
+		q := Port(t)
+		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(q+1))); err == nil {
+			ln.Close()
+			p = q
+		}
+	}
+	for range 20 {
+		forget(p, p+1)
+		if a, b := pick(t, p, p+2), pick(t, p, p+2); a == b {
+			t.Fatalf("pick handed out %d twice", a)
+		}
+	}
+}
+
+// forget takes ports off the handed-out list.
+func forget(ports ...int) {
+	handed.Lock()
+	defer handed.Unlock()
+	for _, p := range ports {
+		delete(handed.ports, p)
 	}
 }
