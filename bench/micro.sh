@@ -19,11 +19,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-commit=$(git rev-parse --short HEAD)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 out=${1:-bench/micro-$commit.txt}
 count=${2:-6}
 dirty=""
-if [ -n "$(git status --porcelain -- ':!bench')" ]; then dirty=" (with uncommitted changes)"; fi
+if [ -n "$(git status --porcelain -- ':!bench' 2>/dev/null)" ]; then dirty=" (with uncommitted changes)"; fi
 
 # package  benchmarks (a -bench pattern)  -benchtime
 runs=(
@@ -52,8 +52,15 @@ for r in "${runs[@]}"; do
   read -r pkg pattern benchtime <<<"$r"
   benchtime=${MICRO_BENCHTIME:-$benchtime}
   echo "== $pkg $pattern ($benchtime × $count)" >&2
-  go test -run '^$' -bench "$pattern" -benchtime "$benchtime" -count "$count" -benchmem "$pkg" |
-    grep -v '^\(PASS\|ok \)' >>"$out"
+  # go test's whole output is shown if it fails; the file gets the lines
+  # benchstat reads.
+  if ! go test -run '^$' -bench "$pattern" -benchtime "$benchtime" -count "$count" -benchmem "$pkg" >"$out.part" 2>&1; then
+    cat "$out.part" >&2
+    rm -f "$out.part"
+    exit 1
+  fi
+  grep -v '^\(PASS\|ok \)' "$out.part" >>"$out"
+  rm -f "$out.part"
 done
 echo "# done $(date -u +%H:%MZ); $(uptime)" >>"$out"
 echo "wrote $out" >&2
