@@ -89,15 +89,6 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calleeOf := func(call *ast.CallExpr) string {
-		switch fn := call.Fun.(type) {
-		case *ast.Ident:
-			return fn.Name
-		case *ast.SelectorExpr:
-			return fn.Sel.Name
-		}
-		return ""
-	}
 	// carriers: function name → which argument is a field name.
 	carriers := map[string]int{"FieldErrorf": 1}
 	for grew := true; grew; {
@@ -123,19 +114,7 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 						}
 					}
 				}
-				ast.Inspect(fn.Body, func(n ast.Node) bool {
-					switch n := n.(type) {
-					case *ast.CallExpr:
-						if k, ok := carriers[calleeOf(n)]; ok && k < len(n.Args) {
-							carries(n.Args[k])
-						}
-					case *ast.KeyValueExpr:
-						if key, ok := n.Key.(*ast.Ident); ok && key.Name == "Field" {
-							carries(n.Value)
-						}
-					}
-					return true
-				})
+				eachFieldName(fn.Body, carriers, carries)
 			}
 		}
 	}
@@ -150,19 +129,7 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 		}
 	}
 	for _, f := range files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				if k, ok := carriers[calleeOf(n)]; ok && k < len(n.Args) {
-					note(n.Args[k])
-				}
-			case *ast.KeyValueExpr:
-				if key, ok := n.Key.(*ast.Ident); ok && key.Name == "Field" {
-					note(n.Value)
-				}
-			}
-			return true
-		})
+		eachFieldName(f, carriers, note)
 	}
 	for _, carrier := range []string{"checkText", "boolParam", "parseDate"} {
 		if _, ok := carriers[carrier]; !ok {
@@ -177,6 +144,31 @@ func TestEveryFieldHasAVietnameseLabel(t *testing.T) {
 			t.Errorf("field %q (%s) has no Vietnamese label in viFields (%q)", name, fields[name], label)
 		}
 	}
+}
+
+// eachFieldName calls visit with every expression under root in a place
+// that names a field: a carrier's field argument, or a Field: value.
+func eachFieldName(root ast.Node, carriers map[string]int, visit func(ast.Expr)) {
+	ast.Inspect(root, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			name := ""
+			switch fn := n.Fun.(type) {
+			case *ast.Ident:
+				name = fn.Name
+			case *ast.SelectorExpr:
+				name = fn.Sel.Name
+			}
+			if k, ok := carriers[name]; ok && k < len(n.Args) {
+				visit(n.Args[k])
+			}
+		case *ast.KeyValueExpr:
+			if key, ok := n.Key.(*ast.Ident); ok && key.Name == "Field" {
+				visit(n.Value)
+			}
+		}
+		return true
+	})
 }
 
 // TestEveryBodyFieldHasAVietnameseLabel: a JSON body's value of the wrong

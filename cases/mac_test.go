@@ -12,9 +12,7 @@ import (
 // is what a fresh hmac.New gives: a state put back mid-use or not reset
 // would change every digest and tracking code after it.
 func TestPooledMACIsTheMAC(t *testing.T) {
-	secret := []byte("0123456789abcdef0123456789abcdef")
-	s := &Service{d: Deps{Secret: secret}}
-	s.macs.New = newMAC(secret)
+	s, secret := macService()
 	want := func(label, data []byte) [sha256.Size]byte {
 		m := hmac.New(sha256.New, secret)
 		m.Write(label)
@@ -40,4 +38,13 @@ func TestPooledMACIsTheMAC(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// macService is a Service that can compute digests and tracking codes,
+// and its secret.
+func macService() (*Service, []byte) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	s := &Service{d: Deps{Secret: secret}}
+	s.macs.New = newMAC(secret)
+	return s, secret
 }

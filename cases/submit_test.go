@@ -14,9 +14,7 @@ import (
 // digested with its texts as sent, trimmed. A retry of the same bytes is
 // the same report, under either digest; other content is not.
 func TestARetryMatchesAReportFiledBeforeTextsWereComposed(t *testing.T) {
-	secret := []byte("0123456789abcdef0123456789abcdef")
-	s := &Service{d: Deps{Secret: secret}}
-	s.macs.New = newMAC(secret)
+	s, _ := macService()
 	rules := domain.Rules{Geo: domain.DefaultGeography(), Policy: domain.DefaultPolicy()}
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, domain.Vietnam)
 	validate := func(r domain.SubmitReport) domain.SubmitReport {
