@@ -186,6 +186,23 @@ func TestAuthorizationNamedRows(t *testing.T) {
 	a := startStaffApp(t, nil)
 	c := hire(t, a, roster...)
 
+	t.Run("a duplicate linked to no case, or to one the officer may not read", func(t *testing.T) {
+		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
+		j.refused("lc.officer", "link-duplicate", map[string]any{"primary": uuid.Must(uuid.NewV7()).String()},
+			http.StatusBadRequest, "invalid_id")
+		elsewhere := validReport("")
+		elsewhere["location"] = map[string]any{"commune": "cam-duong"}
+		other := submit(t, a, elsewhere)
+		if unit := other.receipt["unit"]; unit == "ubnd.lao-cai" {
+			t.Fatalf("the other case is with %v too", unit)
+		}
+		j.refused("lc.officer", "link-duplicate", map[string]any{"primary": other.id}, http.StatusForbidden, "forbidden")
+		// The coordinator reads every unit's cases, so may link across them.
+		if r := act(t, a, c, "coordinator", j.id, j.version, "link-duplicate", map[string]any{"primary": other.id}); r.Status != http.StatusOK {
+			t.Errorf("the coordinator links across units: %d %s", r.Status, r.Body)
+		}
+	})
+
 	t.Run("officer of unit A acts on a case of unit B", func(t *testing.T) {
 		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
 		j.refused("cd.officer", "accept", map[string]any{}, http.StatusForbidden, "forbidden")

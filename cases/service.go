@@ -200,6 +200,29 @@ func (s *Service) loadAtLeast(ctx context.Context, id uuid.UUID, atLeast uint64)
 	}
 }
 
+// checkOriginal refuses a duplicate link to a case that does not exist or
+// that the actor may not read. A case is linked once and never unlinked,
+// so a link to nothing would stay for good; and the reporter of the
+// duplicate is shown the original's status, which must not open another
+// unit's case to someone who may not read it. (The view is this server's:
+// an original filed a moment ago through another replica may not be there
+// yet, and the officer tries again.)
+func (s *Service) checkOriginal(actor domain.Actor, cmd domain.Command) error {
+	l, ok := cmd.(domain.LinkDuplicate)
+	if !ok || l.Of == uuid.Nil {
+		return nil // Decide refuses a missing id
+	}
+	original, ok := s.d.View.Get(l.Of)
+	if !ok {
+		return domain.FieldErrorf(domain.EInvalidID, "of", "there is no case %s to link to", l.Of)
+	}
+	if !domain.CanReadUnit(actor, original.Case.Unit) {
+		return domain.Errorf(domain.EFORBIDDEN, "the original case is with %s, whose cases a %s of %s may not read",
+			original.Case.Unit, actor.Role, actor.Unit)
+	}
+	return nil
+}
+
 // Execute decides a command against a case and appends its events. With
 // expectedVersion > 0 the command is decided only if the case is still at
 // that version (the caller's If-Match); a stale version fails with
@@ -227,6 +250,9 @@ func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion
 		}
 		c := domain.Fold(events)
 		if err := domain.Authorize(actor, c, cmd); err != nil {
+			return 0, err
+		}
+		if err := s.checkOriginal(actor, cmd); err != nil {
 			return 0, err
 		}
 		now := s.d.Now()
