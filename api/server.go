@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -83,6 +84,7 @@ func New(cfg Config) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Log)
 	TrustProxies(e, cfg.TrustedProxies)
+	e.Use(saneRequestID)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Generator: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}))
@@ -174,4 +176,37 @@ func (s *server) readyz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "starting"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// maxRequestID bounds an X-Request-ID that a client or a proxy sends: the
+// id is logged, and stored with every event the request appends, in a log
+// that is never rewritten.
+const maxRequestID = 64
+
+// saneRequestID drops an incoming X-Request-ID longer than maxRequestID or
+// holding anything but ASCII letters, digits and . _ : - (a UUID, a
+// proxy's hex id), so that the server makes its own: a client could
+// otherwise store up to a header's 64 KiB of any text on each event.
+func saneRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if id := h.Get(echo.HeaderXRequestID); id != "" && !validRequestID(id) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
+
+func validRequestID(id string) bool {
+	if len(id) > maxRequestID {
+		return false
+	}
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._:-", r):
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -614,6 +614,45 @@ func TestLogoutRevokesTokenOnEveryReplica(t *testing.T) {
 	}
 }
 
+// TestRequestIDIsBounded: a client's X-Request-ID is kept as the events'
+// correlation id only when it is a short plain id; anything else (64 KiB
+// of text, bytes that are not ASCII) is replaced by the server's own, so
+// it never reaches the log or the event stream.
+func TestRequestIDIsBounded(t *testing.T) {
+	a := startApp(t, t.TempDir())
+	for _, tc := range []struct {
+		name, sent string
+		kept       bool
+	}{
+		{"a proxy's uuid", "0192f3e0-8d5c-7a4e-9b1a-3c2d4e5f6a7b", true},
+		{"a short plain id", "edge-7.req_42:1", true},
+		{"too long", strings.Repeat("R", 65), false},
+		{"a header's worth of text", strings.Repeat("R", 50_000), false},
+		{"not ASCII", "yêu-cầu-1", false},
+		{"spaces", "id with spaces", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := postJSON(t, a, "/api/v1/reports", validReport(""), "X-Request-ID", tc.sent)
+			if r.Status != http.StatusCreated {
+				t.Fatalf("submit: %d %s", r.Status, r.Body)
+			}
+			got := r.Header.Get("X-Request-ID")
+			events := storedEvents(t, a, mustString(t, r.json(t), "id"))
+			if len(events) != 1 || events[0].CorrelationID != got {
+				t.Fatalf("stored correlation %q, answered X-Request-ID %q", events[0].CorrelationID, got)
+			}
+			if kept := got == tc.sent; kept != tc.kept {
+				t.Errorf("sent %.40q, answered %.40q: kept = %v, want %v", tc.sent, got, kept, tc.kept)
+			}
+			if !tc.kept {
+				if _, err := uuid.Parse(got); err != nil || len(got) != 36 {
+					t.Errorf("the replacement %.40q is not the server's own uuid", got)
+				}
+			}
+		})
+	}
+}
+
 // TestHSTSOnlyWhenConfigured: Strict-Transport-Security is for a
 // deployment behind TLS, and only on requests that came over it.
 func TestHSTSOnlyWhenConfigured(t *testing.T) {
