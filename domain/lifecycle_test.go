@@ -174,6 +174,15 @@ func TestAssignmentAndInspection(t *testing.T) {
 		{name: "inspect a case nobody was assigned", given: accepted, when: domain.RecordInspection{Findings: "x"}, wantCode: domain.EIllegalTransition},
 		{name: "record an inspection that has not happened yet", given: then(accepted, assignedToOfficer1), when: domain.RecordInspection{InspectedAt: now.Add(time.Hour), Findings: "x"}, wantCode: domain.EInvalidTime},
 		{name: "record an inspection without findings", given: then(accepted, assignedToOfficer1), when: domain.RecordInspection{}, wantCode: domain.ERequired},
+		{
+			name:       "an inspection dated the day the case came in, before its hour",
+			given:      then(accepted, assignedToOfficer1),
+			when:       domain.RecordInspection{InspectedAt: time.Date(2026, 3, 2, 0, 0, 0, 0, domain.Vietnam), Findings: "x"},
+			want:       []domain.Event{domain.InspectionRecorded{InspectedAt: time.Date(2026, 3, 2, 0, 0, 0, 0, domain.Vietnam), Findings: "x"}},
+			wantStatus: domain.StatusInProgress,
+		},
+		{name: "an inspection dated before the case came in", given: then(accepted, assignedToOfficer1), when: domain.RecordInspection{InspectedAt: receivedAt.Add(-9 * time.Hour), Findings: "x"}, wantCode: domain.EInvalidTime},
+		{name: "an inspection dated year 1", given: then(accepted, assignedToOfficer1), when: domain.RecordInspection{InspectedAt: time.Date(1, 1, 1, 0, 0, 0, 0, domain.Vietnam), Findings: "x"}, wantCode: domain.EInvalidTime},
 	})
 }
 

@@ -137,7 +137,7 @@ func (t Transfer) decide(c Case, _ time.Time, r Rules) ([]Event, error) {
 	return []Event{Transferred{From: c.Unit, To: t.To, Reason: reason}}, nil
 }
 
-func (i RecordInspection) decide(_ Case, now time.Time, _ Rules) ([]Event, error) {
+func (i RecordInspection) decide(c Case, now time.Time, _ Rules) ([]Event, error) {
 	findings, err := checkText("findings", i.Findings, true, MaxComment)
 	if err != nil {
 		return nil, err
@@ -148,6 +148,12 @@ func (i RecordInspection) decide(_ Case, now time.Time, _ Rules) ([]Event, error
 	}
 	if at.After(now.Add(10 * time.Minute)) {
 		return nil, FieldErrorf(EInvalidTime, "inspected_at", "an inspection cannot be recorded before it happens")
+	}
+	// An inspection made for the case is dated from the day it came in
+	// (a date without a time is that day's midnight): an earlier one, or
+	// year 1, would stay in the log for good.
+	if y, m, d := c.ReceivedAt.In(Vietnam).Date(); at.Before(time.Date(y, m, d, 0, 0, 0, 0, Vietnam)) {
+		return nil, FieldErrorf(EInvalidTime, "inspected_at", "the case came in on %d-%02d-%02d; an inspection for it cannot be dated before", y, m, d)
 	}
 	return []Event{InspectionRecorded{InspectedAt: at, Findings: findings}}, nil
 }
