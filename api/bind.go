@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"unicode/utf8"
 
@@ -53,8 +54,11 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return &domain.Error{Code: domain.EINVALID, Message: "the request body must be a JSON " + jsonKind(typeErr.Type)}
+		}
 		return &domain.Error{Code: domain.EINVALID, Field: typeErr.Field,
-			Message: fmt.Sprintf("%s must be a %s", typeErr.Field, typeErr.Type)}
+			Message: fmt.Sprintf("%s must be a JSON %s", typeErr.Field, jsonKind(typeErr.Type))}
 	case errors.As(err, &syntaxErr):
 		return &domain.Error{Code: codeInvalidJSON, Message: fmt.Sprintf("invalid JSON at byte %d", syntaxErr.Offset)}
 	case len(err.Error()) > len("json: unknown field ") && err.Error()[:len("json: unknown field ")] == "json: unknown field ":
@@ -64,6 +68,33 @@ func jsonError(err error) error {
 		return &domain.Error{Code: codeInvalidJSON, Message: "the request body is empty"}
 	}
 	return &domain.Error{Code: codeInvalidJSON, Message: "the request body is not valid JSON"}
+}
+
+// jsonKind names the JSON type a Go type is decoded from, for a person:
+// "object", not "api.reportRequest".
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "whole number"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return "value"
 }
 
 // caseID parses the :id path parameter.

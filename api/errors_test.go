@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -16,6 +17,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
 
 	"phananh/domain"
 )
@@ -239,5 +242,34 @@ func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
 		if label := viFields[path]; label == "" || label == path {
 			t.Errorf("body field %q has no Vietnamese label in viFields", path)
 		}
+	}
+}
+
+// TestTypeErrorsSayTheJSONType: a value of the wrong JSON type is refused
+// naming the type a person knows, never a Go type ("api.reportRequest").
+func TestTypeErrorsSayTheJSONType(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, field, want string
+		build                   func(echo.Context, int64) (domain.Command, error)
+	}{
+		{"an array for the report", `[1]`, "", "the request body must be a JSON object", nil},
+		{"a number for the location", `{"location":5}`, "location", "location must be a JSON object", nil},
+		{"a number for the title", `{"title":1}`, "title", "title must be a JSON string", nil},
+		{"a string for a flag", `{"anonymous":"yes"}`, "anonymous", "anonymous must be a JSON boolean (true or false)", nil},
+		{"a fraction for the days", `{"days":1.5}`, "days", "days must be a JSON whole number", actionBodies["extend-deadline"]},
+		{"an object for the council", `{"council":{}}`, "council", "council must be a JSON array", actionBodies["schedule-mediation"]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.build == nil {
+				_, err = reportCommand(fuzzContext(echo.MIMEApplicationJSON, []byte(tc.body)), DefaultMaxJSONBytes)
+			} else {
+				_, err = tc.build(fuzzContext(echo.MIMEApplicationJSON, []byte(tc.body)), DefaultMaxJSONBytes)
+			}
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Code != domain.EINVALID || de.Field != tc.field || de.Message != tc.want {
+				t.Errorf("error %#v, want invalid, field %q, message %q", err, tc.field, tc.want)
+			}
+		})
 	}
 }
