@@ -186,6 +186,20 @@ func TestAuthorizationNamedRows(t *testing.T) {
 	a := startStaffApp(t, nil)
 	c := hire(t, a, roster...)
 
+	t.Run("a case assigned to someone who does not work cases", func(t *testing.T) {
+		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
+		j.step("lc.officer", "accept", map[string]any{}, domain.StatusAccepted)
+		for _, who := range []string{"leader", "coordinator", "admin", "supervisor"} {
+			if r := j.refused("lc.head", "assign", map[string]any{"officer": who}, http.StatusBadRequest, "invalid"); r.Status == http.StatusBadRequest {
+				if field := r.json(t)["error"].(map[string]any)["field"]; field != "officer" {
+					t.Errorf("assign to %s: field %v, want officer", who, field)
+				}
+			}
+		}
+		j.refused("lc.head", "assign", map[string]any{"officer": "cd.officer"}, http.StatusForbidden, "forbidden") // another unit's
+		j.step("lc.head", "assign", map[string]any{"officer": "lc.head"}, domain.StatusAssigned)                  // the unit head works cases too
+	})
+
 	t.Run("a duplicate linked to no case, or to one the officer may not read", func(t *testing.T) {
 		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
 		j.refused("lc.officer", "link-duplicate", map[string]any{"primary": uuid.Must(uuid.NewV7()).String()},

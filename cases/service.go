@@ -36,10 +36,11 @@ type Vault interface {
 	Erase(ctx context.Context, keyID string) error
 }
 
-// Staff tells which unit an active staff member works for, so an
-// assignment can be checked against the case's unit.
+// Staff tells which unit an active staff member works for and in which
+// role, so an assignment can be checked against the case's unit and go
+// only to someone who works cases.
 type Staff interface {
-	UnitOf(name string) (unit string, ok bool)
+	Member(name string) (unit string, role domain.Role, ok bool)
 }
 
 // Files stores attachments after checking their size and type by content.
@@ -232,9 +233,14 @@ func (s *Service) checkOriginal(actor domain.Actor, cmd domain.Command) error {
 // have applied it.
 func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion uint64, cmd domain.Command, actor domain.Actor, correlation string) (uint64, error) {
 	if a, ok := cmd.(domain.Assign); ok {
-		unit, ok := s.d.Staff.UnitOf(a.Assignee)
+		unit, role, ok := s.d.Staff.Member(a.Assignee)
 		if !ok {
 			return 0, domain.FieldErrorf(domain.EINVALID, "officer", "%q is not an active staff member", a.Assignee)
+		}
+		// A leader, coordinator, supervisor or admin cannot act on a case
+		// (domain.Authorize), so a case assigned to one would sit still.
+		if role != domain.RoleOfficer && role != domain.RoleUnitHead {
+			return 0, domain.FieldErrorf(domain.EINVALID, "officer", "%s is a %s; cases are assigned to officers and unit heads", a.Assignee, role)
 		}
 		a.AssigneeUnit = unit
 		cmd = a

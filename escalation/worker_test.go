@@ -25,9 +25,9 @@ type clock struct {
 	now time.Time
 }
 
-func (c *clock) Now() time.Time              { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)             { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-func (noStaff) UnitOf(string) (string, bool) { return "", false }
+func (c *clock) Now() time.Time                           { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time)                          { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+func (noStaff) Member(string) (string, domain.Role, bool) { return "", "", false }
 
 type noStaff struct{}
 

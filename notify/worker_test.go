@@ -42,7 +42,10 @@ func (c *clock) Skip(d time.Duration) {
 
 type staffDir map[string]string
 
-func (s staffDir) UnitOf(name string) (string, bool) { u, ok := s[name]; return u, ok }
+func (s staffDir) Member(name string) (string, domain.Role, bool) {
+	u, ok := s[name]
+	return u, domain.RoleOfficer, ok
+}
 
 // world is one JetStream server with a cases service on it, an SMTP
 // listener and a webhook receiver.

@@ -302,11 +302,11 @@ func (d *Directory) Active(name string) (User, bool) {
 	return c.user, true
 }
 
-// UnitOf returns the unit of an active account (cases.Staff): work can be
-// assigned only to someone who may still log in.
-func (d *Directory) UnitOf(name string) (unit string, ok bool) {
+// Member returns the unit and role of an active account (cases.Staff):
+// work can be assigned only to someone who may still log in.
+func (d *Directory) Member(name string) (unit string, role domain.Role, ok bool) {
 	u, ok := d.Active(name)
-	return u.Unit, ok
+	return u.Unit, u.Role, ok
 }
 
 // remember puts an account into the in-memory copy unless the copy already
