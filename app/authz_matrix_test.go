@@ -197,7 +197,7 @@ func TestAuthorizationNamedRows(t *testing.T) {
 			}
 		}
 		j.refused("lc.head", "assign", map[string]any{"officer": "cd.officer"}, http.StatusForbidden, "forbidden") // another unit's
-		j.step("lc.head", "assign", map[string]any{"officer": "lc.head"}, domain.StatusAssigned)                  // the unit head works cases too
+		j.step("lc.head", "assign", map[string]any{"officer": "lc.head"}, domain.StatusAssigned)                   // the unit head works cases too
 	})
 
 	t.Run("a duplicate linked to no case, or to one the officer may not read", func(t *testing.T) {
