@@ -377,6 +377,24 @@ func TestOpen311Refusals(t *testing.T) {
 			o.fails(o.post(named), http.StatusBadRequest, "phone")
 			r := do(t, a, http.MethodPost, "/open311/v2/requests."+format, "application/json", []byte(`{}`))
 			o.fails(r, http.StatusUnsupportedMediaType, "x-www-form-urlencoded")
+			// A report's fields in the address (where proxies log them) are
+			// refused, and store nothing; the api_key may be there.
+			before := streamState(t, stream(t, a)).Msgs
+			inURL := valid(key)
+			inURL.Set("first_name", "Bình")
+			inURL.Set("phone", "0903 111 222")
+			r = do(t, a, http.MethodPost, "/open311/v2/requests."+format+"?"+inURL.Encode(), "application/x-www-form-urlencoded", nil)
+			o.fails(r, http.StatusBadRequest, "address")
+			if after := streamState(t, stream(t, a)).Msgs; after != before {
+				t.Errorf("a refused POST with its fields in the address stored %d events", after-before)
+			}
+			keyInURL := valid(key)
+			keyInURL.Del("api_key")
+			r = do(t, a, http.MethodPost, "/open311/v2/requests."+format+"?api_key="+url.QueryEscape(key),
+				"application/x-www-form-urlencoded", []byte(keyInURL.Encode()))
+			if got := o.requests(r); len(got) != 1 || got[0].ID == "" {
+				t.Errorf("POST with the api_key in the address: %d %s", r.Status, r.Body)
+			}
 
 			// Without name, phone or email the report is anonymous.
 			if got := o.requests(o.post(valid(key))); len(got) != 1 || got[0].ID == "" {

@@ -301,8 +301,20 @@ func (h *handler) post(c echo.Context, f format) error {
 		}
 		return h.fail(c, f, failf(http.StatusBadRequest, "the body is not a valid form"))
 	}
-	form := r.Form
+	// The report's fields are read from the body only. A URL is kept by
+	// proxies and browsers, and a reporter's name and phone must not
+	// travel in one; a field there is refused rather than silently
+	// ignored. The api_key may be in either, as clients send it both ways.
+	for name := range r.URL.Query() {
+		if name != "api_key" {
+			return h.fail(c, f, failf(http.StatusBadRequest, fmt.Sprintf("send %s in the form body, not in the address: addresses are logged", name)))
+		}
+	}
+	form := r.PostForm
 	key := form.Get("api_key")
+	if key == "" {
+		key = r.URL.Query().Get("api_key")
+	}
 	if key == "" {
 		return h.fail(c, f, failf(http.StatusBadRequest, "api_key is required; ask the operator for one"))
 	}
