@@ -395,6 +395,13 @@ func TestOpen311Refusals(t *testing.T) {
 			if got := o.requests(r); len(got) != 1 || got[0].ID == "" {
 				t.Errorf("POST with the api_key in the address: %d %s", r.Status, r.Body)
 			}
+			// The format and the jurisdiction may be in the address, as the
+			// README says.
+			r = do(t, a, http.MethodPost, "/open311/v2/requests?format="+format+"&jurisdiction_id=laocai.gov.vn",
+				"application/x-www-form-urlencoded", []byte(valid(key).Encode()))
+			if got := o.requests(r); len(got) != 1 || got[0].ID == "" {
+				t.Errorf("POST with ?format=%s&jurisdiction_id: %d %s", format, r.Status, r.Body)
+			}
 
 			// Without name, phone or email the report is anonymous.
 			if got := o.requests(o.post(valid(key))); len(got) != 1 || got[0].ID == "" {

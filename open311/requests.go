@@ -303,10 +303,11 @@ func (h *handler) post(c echo.Context, f format) error {
 	}
 	// The report's fields are read from the body only. A URL is kept by
 	// proxies and browsers, and a reporter's name and phone must not
-	// travel in one; a field there is refused rather than silently
-	// ignored. The api_key may be in either, as clients send it both ways.
+	// travel in one; a report field there is refused rather than silently
+	// ignored. The rest of the query (api_key, which clients send both
+	// ways, ?format=, jurisdiction_id) is read as before.
 	for name := range r.URL.Query() {
-		if name != "api_key" {
+		if reportField(name) {
 			return h.fail(c, f, failf(http.StatusBadRequest, fmt.Sprintf("send %s in the form body, not in the address: addresses are logged", name)))
 		}
 	}
@@ -398,6 +399,17 @@ func (h *handler) command(form url.Values) (domain.SubmitReport, error) {
 		cmd.Reporter = &domain.Reporter{Name: name, Phone: phone, Email: email}
 	}
 	return cmd, nil
+}
+
+// reportField says whether a form field is part of the report itself
+// (what command reads), as against the request's api_key or format.
+func reportField(name string) bool {
+	switch name {
+	case "service_code", "address_string", "lat", "long", "description", "media_url",
+		"first_name", "last_name", "phone", "email", "device_id", "account_id":
+		return true
+	}
+	return strings.HasPrefix(name, "attribute[")
 }
 
 // titleOf is a title from a description: its first line, cut at the last
