@@ -196,6 +196,9 @@ func TestAuthorizationNamedRows(t *testing.T) {
 				}
 			}
 		}
+		// Someone who may not assign learns nothing about the account named.
+		j.refused("lc.officer", "assign", map[string]any{"officer": "leader"}, http.StatusForbidden, "forbidden")
+		j.refused("lc.officer", "assign", map[string]any{"officer": "no.such.account"}, http.StatusForbidden, "forbidden")
 		j.refused("lc.head", "assign", map[string]any{"officer": "cd.officer"}, http.StatusForbidden, "forbidden") // another unit's
 		j.step("lc.head", "assign", map[string]any{"officer": "lc.head"}, domain.StatusAssigned)                   // the unit head works cases too
 	})
@@ -203,7 +206,7 @@ func TestAuthorizationNamedRows(t *testing.T) {
 	t.Run("a duplicate linked to no case, or to one the officer may not read", func(t *testing.T) {
 		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
 		j.refused("lc.officer", "link-duplicate", map[string]any{"primary": uuid.Must(uuid.NewV7()).String()},
-			http.StatusBadRequest, "invalid_id")
+			http.StatusBadRequest, "invalid")
 		elsewhere := validReport("")
 		elsewhere["location"] = map[string]any{"commune": "cam-duong"}
 		other := submit(t, a, elsewhere)

@@ -201,27 +201,48 @@ func (s *Service) loadAtLeast(ctx context.Context, id uuid.UUID, atLeast uint64)
 	}
 }
 
-// checkOriginal refuses a duplicate link to a case that does not exist or
-// that the actor may not read. A case is linked once and never unlinked,
-// so a link to nothing would stay for good; and the reporter of the
-// duplicate is shown the original's status, which must not open another
-// unit's case to someone who may not read it. (The view is this server's:
-// an original filed a moment ago through another replica may not be there
-// yet, and the officer tries again.)
-func (s *Service) checkOriginal(actor domain.Actor, cmd domain.Command) error {
-	l, ok := cmd.(domain.LinkDuplicate)
-	if !ok || l.Of == uuid.Nil {
-		return nil // Decide refuses a missing id
+// checkNamed checks what a command names outside its case, once the actor
+// may act on the case (so that who may not learns nothing from it), and
+// completes the command with it:
+//   - an assignee must be an active officer or unit head, and the command
+//     gets their unit, which Decide checks against the case's. A leader,
+//     coordinator, supervisor or admin may not act on a case
+//     (domain.Authorize), so a case assigned to one would sit still.
+//   - a duplicate's original must be a case the actor may read. A case is
+//     linked once and never unlinked, so a link to nothing would stay for
+//     good; and the duplicate's reporter is shown the original's status,
+//     which must not open another unit's case to someone who may not read
+//     it. The original is read from the log, not this server's view, which
+//     may not hold one filed a moment ago through another replica.
+func (s *Service) checkNamed(ctx context.Context, actor domain.Actor, cmd domain.Command) (domain.Command, error) {
+	switch x := cmd.(type) {
+	case domain.Assign:
+		unit, role, ok := s.d.Staff.Member(x.Assignee)
+		if !ok {
+			return nil, domain.FieldErrorf(domain.EINVALID, "officer", "%q is not an active staff member", x.Assignee)
+		}
+		if role != domain.RoleOfficer && role != domain.RoleUnitHead {
+			return nil, domain.FieldErrorf(domain.EINVALID, "officer", "cases are assigned to officers and unit heads; %s is neither", x.Assignee)
+		}
+		x.AssigneeUnit = unit
+		return x, nil
+	case domain.LinkDuplicate:
+		if x.Of == uuid.Nil {
+			return cmd, nil // Decide refuses a missing id
+		}
+		events, _, err := s.d.Store.Load(ctx, x.Of)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return nil, domain.FieldErrorf(domain.EINVALID, "of", "there is no case %s to link to", x.Of)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cases: load the original %s: %w", x.Of, err)
+		}
+		if unit := domain.Fold(events).Unit; !domain.CanReadUnit(actor, unit) {
+			return nil, domain.Errorf(domain.EFORBIDDEN, "the original case is with %s, whose cases a %s of %s may not read",
+				unit, actor.Role, actor.Unit)
+		}
 	}
-	original, ok := s.d.View.Get(l.Of)
-	if !ok {
-		return domain.FieldErrorf(domain.EInvalidID, "of", "there is no case %s to link to", l.Of)
-	}
-	if !domain.CanReadUnit(actor, original.Case.Unit) {
-		return domain.Errorf(domain.EFORBIDDEN, "the original case is with %s, whose cases a %s of %s may not read",
-			original.Case.Unit, actor.Role, actor.Unit)
-	}
-	return nil
+	return cmd, nil
 }
 
 // Execute decides a command against a case and appends its events. With
@@ -232,19 +253,6 @@ func (s *Service) checkOriginal(actor domain.Actor, cmd domain.Command) error {
 // It returns the sequence of the last event appended, once the read models
 // have applied it.
 func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion uint64, cmd domain.Command, actor domain.Actor, correlation string) (uint64, error) {
-	if a, ok := cmd.(domain.Assign); ok {
-		unit, role, ok := s.d.Staff.Member(a.Assignee)
-		if !ok {
-			return 0, domain.FieldErrorf(domain.EINVALID, "officer", "%q is not an active staff member", a.Assignee)
-		}
-		// A leader, coordinator, supervisor or admin cannot act on a case
-		// (domain.Authorize), so a case assigned to one would sit still.
-		if role != domain.RoleOfficer && role != domain.RoleUnitHead {
-			return 0, domain.FieldErrorf(domain.EINVALID, "officer", "%s is a %s; cases are assigned to officers and unit heads", a.Assignee, role)
-		}
-		a.AssigneeUnit = unit
-		cmd = a
-	}
 	for attempt := 0; ; attempt++ {
 		// The caller's If-Match proves the log holds expectedVersion.
 		events, version, err := s.loadAtLeast(ctx, caseID, expectedVersion)
@@ -258,11 +266,12 @@ func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion
 		if err := domain.Authorize(actor, c, cmd); err != nil {
 			return 0, err
 		}
-		if err := s.checkOriginal(actor, cmd); err != nil {
+		named, err := s.checkNamed(ctx, actor, cmd)
+		if err != nil {
 			return 0, err
 		}
 		now := s.d.Now()
-		decided, err := domain.Decide(c, cmd, now, s.d.Rules)
+		decided, err := domain.Decide(c, named, now, s.d.Rules)
 		if err != nil {
 			return 0, err
 		}
