@@ -184,9 +184,10 @@ func (s *server) readyz(c echo.Context) error {
 const maxRequestID = 64
 
 // saneRequestID drops an incoming X-Request-ID longer than maxRequestID or
-// holding anything but ASCII letters, digits and . _ : - (a UUID, a
-// proxy's hex id), so that the server makes its own: a client could
-// otherwise store up to a header's 64 KiB of any text on each event.
+// holding anything but ASCII letters, digits and . _ : - + / = # (a UUID,
+// a proxy's hex, base64 or "uuid#counter" id), so that the server makes
+// its own: a client could otherwise store up to a header's 64 KiB of any
+// text on each event.
 func saneRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header
@@ -203,7 +204,7 @@ func validRequestID(id string) bool {
 	}
 	for _, r := range id {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._:-", r):
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._:-+/=#", r):
 		default:
 			return false
 		}

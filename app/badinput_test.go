@@ -626,6 +626,7 @@ func TestRequestIDIsBounded(t *testing.T) {
 	}{
 		{"a proxy's uuid", "0192f3e0-8d5c-7a4e-9b1a-3c2d4e5f6a7b", true},
 		{"a short plain id", "edge-7.req_42:1", true},
+		{"base64 and a counter", "aGVsbG8+d29ybGQ/IQ==#17", true},
 		{"too long", strings.Repeat("R", 65), false},
 		{"a header's worth of text", strings.Repeat("R", 50_000), false},
 		{"not ASCII", "yêu-cầu-1", false},

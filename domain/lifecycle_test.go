@@ -840,3 +840,28 @@ func TestAnOperatorMayAllowExtendingTheMediationClock(t *testing.T) {
 	_, err = domain.Decide(c, domain.ExtendDeadline{Decision: "QĐ 8", Reason: "x", Days: 1}, now, rules)
 	wantError(t, err, domain.ELimitReached, "")
 }
+
+// TestInspectionDayIsVietnamsDay: a case that came in at 06:00 in Vietnam
+// is stamped the evening before in UTC; an inspection is dated from the day
+// it came in by Vietnam's calendar, whatever the stamp's zone.
+func TestInspectionDayIsVietnamsDay(t *testing.T) {
+	came := time.Date(2026, 3, 2, 6, 0, 0, 0, domain.Vietnam)
+	c := domain.Fold([]domain.Envelope{
+		{CaseID: caseID, Seq: 1, Time: came.UTC(), Event: incidentReported},
+		{CaseID: caseID, Seq: 2, Time: came.Add(time.Hour).UTC(), Event: domain.Accepted{Clock: domain.ClockResolve, Deadline: endOfDay(2026, 3, 20)}},
+		{CaseID: caseID, Seq: 3, Time: came.Add(2 * time.Hour).UTC(), Event: domain.Assigned{Assignee: "officer-1"}},
+	})
+	for _, tc := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{time.Date(2026, 3, 2, 0, 0, 0, 0, domain.Vietnam), true},
+		{time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC), true}, // 06:00 on the 2nd in Vietnam
+		{time.Date(2026, 3, 1, 12, 0, 0, 0, domain.Vietnam), false},
+	} {
+		_, err := domain.Decide(c, domain.RecordInspection{InspectedAt: tc.at, Findings: "x"}, now, defaults)
+		if got := err == nil; got != tc.want {
+			t.Errorf("inspection at %s: accepted = %v (%v), want %v", tc.at, got, err, tc.want)
+		}
+	}
+}
