@@ -242,6 +242,32 @@ func renderResult(c echo.Context, r cases.Result) error {
 
 func etag(version uint64) string { return fmt.Sprintf("%q", strconv.FormatUint(version, 10)) }
 
+// bodyFields maps, per action, a field the domain names in a refusal to
+// the body's field for it, where the API's name differs (issue 3's names).
+var bodyFields = map[string]map[string]string{
+	"link-duplicate":    {"of": "primary"},
+	"transfer":          {"to": "unit"},
+	"record-inspection": {"inspected_at": "date"},
+	"extend-deadline":   {"decision": "decision_ref"},
+	"assign":            {"assignee": "officer"},
+}
+
+// blameBodyField renames a refusal's field to the body's name for it, so
+// that the client is told which field it sent is wrong.
+func blameBodyField(action string, err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	name, ok := bodyFields[action][de.Field]
+	if !ok {
+		return err
+	}
+	renamed := *de
+	renamed.Field = name
+	return &renamed
+}
+
 // caseAction: POST /api/v1/cases/{id}/{action} with If-Match.
 func (s *server) caseAction(c echo.Context) error {
 	actor, id, err := staffCaseRequest(c)
@@ -258,9 +284,10 @@ func (s *server) caseAction(c echo.Context) error {
 	}
 	cmd, err := build(c, s.cfg.MaxJSONBytes)
 	if err != nil {
-		return err
+		return blameBodyField(c.Param("action"), err)
 	}
 	r, err := s.svc.Act(c.Request().Context(), actor, id, version, cmd, c.Response().Header().Get(echo.HeaderXRequestID))
+	err = blameBodyField(c.Param("action"), err)
 	if errors.Is(err, domain.ErrConcurrency) {
 		current := s.svc.CurrentVersion(c.Request().Context(), id, version)
 		c.Response().Header().Set("ETag", etag(current))

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -271,5 +272,31 @@ func TestTypeErrorsSayTheJSONType(t *testing.T) {
 				t.Errorf("error %#v, want invalid, field %q, message %q", err, tc.field, tc.want)
 			}
 		})
+	}
+}
+
+// TestRefusalsBlameTheBodysField: where an action's body names a field
+// otherwise than the domain does, a refusal names the body's field and
+// keeps its code and message (through wrapping); each such name at least
+// appears in the OpenAPI document.
+func TestRefusalsBlameTheBodysField(t *testing.T) {
+	for action, names := range bodyFields {
+		if _, ok := actionBodies[action]; !ok {
+			t.Errorf("bodyFields names %q, which is no action", action)
+		}
+		for domainName, bodyName := range names {
+			err := fmt.Errorf("cases: %s: %w", action, domain.FieldErrorf(domain.EINVALID, domainName, "bad %s", domainName))
+			var de *domain.Error
+			if !errors.As(blameBodyField(action, err), &de) || de.Field != bodyName || de.Code != domain.EINVALID || de.Message != "bad "+domainName {
+				t.Errorf("%s: %s refused as %#v, want field %s", action, domainName, de, bodyName)
+			}
+			if !strings.Contains(string(openAPIDocument), `"`+bodyName+`"`) {
+				t.Errorf("%s: %s is not in the OpenAPI document", action, bodyName)
+			}
+		}
+	}
+	other := domain.FieldErrorf(domain.EINVALID, "reason", "bad reason")
+	if got := blameBodyField("transfer", other); got != other {
+		t.Errorf("a field the body names alike was changed: %v", got)
 	}
 }

@@ -205,8 +205,11 @@ func TestAuthorizationNamedRows(t *testing.T) {
 
 	t.Run("a duplicate linked to no case, or to one the officer may not read", func(t *testing.T) {
 		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
-		j.refused("lc.officer", "link-duplicate", map[string]any{"primary": uuid.Must(uuid.NewV7()).String()},
+		r := j.refused("lc.officer", "link-duplicate", map[string]any{"primary": uuid.Must(uuid.NewV7()).String()},
 			http.StatusBadRequest, "invalid")
+		if field := r.json(t)["error"].(map[string]any)["field"]; field != "primary" {
+			t.Errorf("field %v, want primary, the body's name", field)
+		}
 		elsewhere := validReport("")
 		elsewhere["location"] = map[string]any{"commune": "cam-duong"}
 		other := submit(t, a, elsewhere)
