@@ -151,8 +151,10 @@ func (s *server) getQueue(c echo.Context) error {
 		return err
 	}
 	if raw := c.QueryParam("limit"); raw != "" {
-		if q.Limit, err = strconv.Atoi(raw); err != nil {
-			return domain.FieldErrorf(domain.EINVALID, "limit", "limit must be a number")
+		// An explicit 0 is refused, as the OpenAPI document's minimum says;
+		// the model reads a zero Limit as "none given".
+		if q.Limit, err = strconv.Atoi(raw); err != nil || q.Limit < 1 {
+			return domain.FieldErrorf(domain.EINVALID, "limit", "limit must be a whole number from 1 to %d", projections.MaxQueueLimit)
 		}
 	}
 	after, err := afterSeq(c)

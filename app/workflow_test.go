@@ -1000,6 +1000,12 @@ func TestWorkflowQueueFiltersSortAndPages(t *testing.T) {
 	if r := do(t, a, http.MethodGet, "/api/v1/queues/ubnd.lao-cai?sort=title", "", nil, c.headers(t, "lc.officer")...); r.Status != http.StatusBadRequest {
 		t.Errorf("sort=title = %d, want 400", r.Status)
 	}
+	for _, limit := range []string{"0", "-1", "201", "x"} {
+		r := do(t, a, http.MethodGet, "/api/v1/queues/ubnd.lao-cai?limit="+limit, "", nil, c.headers(t, "lc.officer")...)
+		if r.Status != http.StatusBadRequest || r.errorCode(t) != "invalid" {
+			t.Errorf("limit=%s = %d %s, want 400 invalid", limit, r.Status, r.Body)
+		}
+	}
 
 	// Pages of two walk every item exactly once, in the sort's order.
 	for _, sort := range []string{"received", "deadline", "-updated"} {
