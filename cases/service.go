@@ -204,10 +204,9 @@ func (s *Service) loadAtLeast(ctx context.Context, id uuid.UUID, atLeast uint64)
 // checkNamed checks what a command names outside its case, once the actor
 // may act on the case (so that who may not learns nothing from it), and
 // completes the command with it:
-//   - an assignee must be an active officer or unit head, and the command
-//     gets their unit, which Decide checks against the case's. A leader,
-//     coordinator, supervisor or admin may not act on a case
-//     (domain.Authorize), so a case assigned to one would sit still.
+//   - an assignee must be an active staff member, and the command gets
+//     their unit and role, which Decide checks (an officer or unit head of
+//     the case's unit).
 //   - a duplicate's original must be a case the actor may read. A case is
 //     linked once and never unlinked, so a link to nothing would stay for
 //     good; and the duplicate's reporter is shown the original's status,
@@ -221,10 +220,7 @@ func (s *Service) checkNamed(ctx context.Context, actor domain.Actor, cmd domain
 		if !ok {
 			return nil, domain.FieldErrorf(domain.EINVALID, "officer", "%q is not an active staff member", x.Assignee)
 		}
-		if role != domain.RoleOfficer && role != domain.RoleUnitHead {
-			return nil, domain.FieldErrorf(domain.EINVALID, "officer", "cases are assigned to officers and unit heads; %s is neither", x.Assignee)
-		}
-		x.AssigneeUnit = unit
+		x.AssigneeUnit, x.AssigneeRole = unit, role
 		return x, nil
 	case domain.LinkDuplicate:
 		if x.Of == uuid.Nil {

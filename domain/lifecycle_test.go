@@ -157,6 +157,7 @@ func TestAssignmentAndInspection(t *testing.T) {
 		{name: "assign a case that was not accepted", given: []domain.Event{complaintReported}, when: domain.Assign{Assignee: "officer-1"}, wantCode: domain.EIllegalTransition},
 		{name: "assign a case to the officer who has it", given: then(accepted, assignedToOfficer1), when: domain.Assign{Assignee: "officer-1"}, wantCode: domain.ECONFLICT},
 		{name: "assign without an assignee", given: accepted, when: domain.Assign{}, wantCode: domain.ERequired},
+		{name: "assign to a leader", given: accepted, when: domain.Assign{Assignee: "lanh.dao", AssigneeRole: domain.RoleLeader}, wantCode: domain.EINVALID},
 		{
 			name:       "an inspection starts the work",
 			given:      then(accepted, assignedToOfficer1),

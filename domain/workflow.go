@@ -17,12 +17,14 @@ type Accept struct {
 // Reject declines a case (không thụ lý); the law requires a reason.
 type Reject struct{ Reason string }
 
-// Assign gives the case to an officer of its unit. AssigneeUnit is the
-// officer's unit as the staff directory knows it; the application fills it
-// in, and an officer of another unit is refused.
+// Assign gives the case to an officer of its unit. AssigneeUnit and
+// AssigneeRole are the assignee's as the staff directory knows them; the
+// application fills them in, and anyone but an officer or unit head of the
+// case's unit is refused.
 type Assign struct {
 	Assignee     string
 	AssigneeUnit string
+	AssigneeRole Role
 	Note         string
 }
 
@@ -113,6 +115,11 @@ func (a Assign) decide(c Case, _ time.Time, _ Rules) ([]Event, error) {
 	note, err := checkText("note", a.Note, false, MaxReason)
 	if err != nil {
 		return nil, err
+	}
+	// Only officers and unit heads work cases (Authorize): a case assigned
+	// to a leader, coordinator, supervisor or admin would sit still.
+	if a.AssigneeRole != "" && a.AssigneeRole != RoleOfficer && a.AssigneeRole != RoleUnitHead {
+		return nil, FieldErrorf(EINVALID, "officer", "cases are assigned to officers and unit heads; %s is neither", who)
 	}
 	if a.AssigneeUnit != "" && a.AssigneeUnit != c.Unit {
 		return nil, FieldErrorf(EFORBIDDEN, "officer", "%s works for %s, not for %s, which has the case", who, a.AssigneeUnit, c.Unit)
