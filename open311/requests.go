@@ -312,10 +312,7 @@ func (h *handler) post(c echo.Context, f format) error {
 		}
 	}
 	form := r.PostForm
-	key := form.Get("api_key")
-	if key == "" {
-		key = r.URL.Query().Get("api_key")
-	}
+	key := r.Form.Get("api_key") // the body's, else the address's
 	if key == "" {
 		return h.fail(c, f, failf(http.StatusBadRequest, "api_key is required; ask the operator for one"))
 	}
