@@ -29,20 +29,10 @@ func TestPortIsFreeAndBelowTheEphemeralRange(t *testing.T) {
 // TestPickSkipsAPortInUse: of two ports, one held, the draw always gives
 // the other.
 func TestPickSkipsAPortInUse(t *testing.T) {
-	var held net.Listener
-	var p int
-	for held == nil {
-		p = Port(t)
-		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-		if err != nil {
-			continue
-		}
-		if next, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+1))); err == nil {
-			next.Close() // p+1 is free too: hold p
-			held = ln
-		} else {
-			ln.Close()
-		}
+	p := freePair(t)
+	held, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer held.Close()
 	for range 20 {
@@ -56,18 +46,22 @@ func TestPickSkipsAPortInUse(t *testing.T) {
 // TestPickNeverHandsOutAPortTwice: of two free ports, two draws give both
 // (twenty times: without the list, a pair would be equal half the time).
 func TestPickNeverHandsOutAPortTwice(t *testing.T) {
-	p := 0
-	for p == 0 {
-		q := Port(t)
-		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(q+1))); err == nil {
-			ln.Close()
-			p = q
-		}
-	}
+	p := freePair(t)
 	for range 20 {
 		forget(p, p+1)
 		if a, b := pick(t, p, p+2), pick(t, p, p+2); a == b {
 			t.Fatalf("pick handed out %d twice", a)
+		}
+	}
+}
+
+// freePair draws a port p such that p and p+1 were both free a moment ago.
+func freePair(t *testing.T) int {
+	for {
+		p := Port(t)
+		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+1))); err == nil {
+			ln.Close()
+			return p
 		}
 	}
 }
