@@ -63,7 +63,8 @@ func jsonError(err error) error {
 		return &domain.Error{Code: codeInvalidJSON, Message: fmt.Sprintf("invalid JSON at byte %d", syntaxErr.Offset)}
 	case len(err.Error()) > len("json: unknown field ") && err.Error()[:len("json: unknown field ")] == "json: unknown field ":
 		field, _ := strconv.Unquote(err.Error()[len("json: unknown field "):])
-		return &domain.Error{Code: codeUnknownField, Field: field, Message: fmt.Sprintf("unknown field %q", field)}
+		field = domain.Shorten(field) // a key may be as long as the body
+		return domain.FieldErrorf(codeUnknownField, field, "unknown field %q", field)
 	case errors.Is(err, io.EOF):
 		return &domain.Error{Code: codeInvalidJSON, Message: "the request body is empty"}
 	}

@@ -40,6 +40,8 @@ type hostile struct {
 	wantCode   string
 	// open311: the answer is in Open311's error shape, not the API's.
 	open311 bool
+	// lang is the language asked for; rows alternate when it is empty.
+	lang string
 }
 
 // multipartFile is a multipart body with one part named "file".
@@ -217,6 +219,15 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "anonymous but named", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) {
 			r["reporter"] = map[string]any{"name": "An", "phone": "0912345678"}
 		}), wantStatus: 400, wantCode: "invalid_reporter"},
+		// A message may name the bad value, but not repeat 30 KB of it.
+		{name: "a 30 KB category", lang: "en", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r["category"] = strings.Repeat("ô", 15<<10) }), wantStatus: 400, wantCode: "invalid_category"},
+		{name: "a 30 KB commune", lang: "en", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r["location"] = map[string]any{"commune": strings.Repeat("x", 30<<10)} }), wantStatus: 400, wantCode: "invalid_commune"},
+		{name: "a 30 KB id", lang: "en", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r["id"] = strings.Repeat("0", 30<<10) }), wantStatus: 400, wantCode: "invalid_id"},
+		{name: "a 30 KB email", lang: "en", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) {
+			delete(r, "anonymous")
+			r["reporter"] = map[string]any{"name": "An", "email": strings.Repeat("a", 30<<10)}
+		}), wantStatus: 400, wantCode: "too_long"},
+		{name: "a 30 KB unknown field name", lang: "en", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r[strings.Repeat("k", 30<<10)] = 1 }), wantStatus: 400, wantCode: "unknown_field"},
 		{name: "the same id with other content", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r["id"] = id }), wantStatus: 409, wantCode: "duplicate_id"},
 
 		// Looking a case up.
@@ -272,6 +283,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		// Open311 answers in its own standard shape ([{"code","description"}]).
 		{name: "Open311: a form over 64 KB", path: "/open311/v2/requests.json", contentType: "application/x-www-form-urlencoded", body: []byte("api_key=x&description=" + strings.Repeat("a", 70<<10)), wantStatus: 413, open311: true},
 		{name: "Open311: a JSON body", path: "/open311/v2/requests.json", contentType: json400, body: []byte(`{"service_code":"pollution.water"}`), wantStatus: 415, open311: true},
+		{name: "Open311: a 30 KB service code", method: http.MethodGet, path: "/open311/v2/services/" + strings.Repeat("x", 30<<10) + ".json", wantStatus: 404, open311: true},
+		{name: "Open311: a 30 KB request id", method: http.MethodGet, path: "/open311/v2/requests/" + strings.Repeat("x", 30<<10) + ".json", wantStatus: 404, open311: true},
 	}
 
 	tried := 0
@@ -290,6 +303,9 @@ func TestBadInputCatalogue(t *testing.T) {
 				row.before(t)
 			}
 			lang := []string{"vi", "en"}[i%2]
+			if row.lang != "" {
+				lang = row.lang
+			}
 			method := row.method
 			if method == "" {
 				method = http.MethodPost
@@ -314,6 +330,9 @@ func TestBadInputCatalogue(t *testing.T) {
 				}
 				if err := json.Unmarshal(r.Body, &list); err != nil || len(list) != 1 || list[0].Code != row.wantStatus || list[0].Description == "" {
 					t.Errorf("not Open311's error shape: %s", truncate(r.Body))
+				}
+				if len(r.Body) > maxErrorBytes {
+					t.Errorf("an error answer of %d bytes, want at most %d: %s", len(r.Body), maxErrorBytes, truncate(r.Body))
 				}
 			} else {
 				checkErrorShape(t, r, row.wantCode, lang)
@@ -371,8 +390,13 @@ func TestBadInputCatalogue(t *testing.T) {
 	fmt.Printf("bad inputs tried: %d\n", tried)
 }
 
+// maxErrorBytes bounds an error answer: a message may name the bad value,
+// shortened, but does not send a request's bulk back.
+const maxErrorBytes = 1 << 10
+
 // checkErrorShape holds an answer to the one error shape: {"error":{"code",
-// "message"}}, the code wanted, the message in the language asked for.
+// "message"}}, the code wanted, the message in the language asked for, and
+// at most maxErrorBytes in all.
 func checkErrorShape(t *testing.T, r response, wantCode, lang string) {
 	t.Helper()
 	var body struct {
@@ -401,6 +425,9 @@ func checkErrorShape(t *testing.T, r response, wantCode, lang string) {
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
+	}
+	if len(r.Body) > maxErrorBytes {
+		t.Errorf("an error answer of %d bytes, want at most %d: %s", len(r.Body), maxErrorBytes, truncate(r.Body))
 	}
 }
 

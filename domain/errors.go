@@ -3,6 +3,8 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"unicode/utf8"
 )
 
 // Code classifies an error for the person who will see it. The HTTP layer
@@ -57,13 +59,61 @@ func (e *Error) Error() string {
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
+// Texts among args longer than MaxEchoRunes are shortened (see Shorten).
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, shortenArgs(args)...)}
 }
 
-// FieldErrorf returns an *Error that blames one input field.
+// FieldErrorf returns an *Error that blames one input field. Texts among
+// args longer than MaxEchoRunes are shortened (see Shorten).
 func FieldErrorf(code Code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, shortenArgs(args)...)}
+}
+
+// MaxEchoRunes bounds how much of a caller's value a message repeats. A
+// message names the bad value so that a person can find it in what they
+// sent; 60 KB of it sent back (a body may be that large) helps no one.
+const MaxEchoRunes = 64
+
+// Shorten returns s, or its first MaxEchoRunes characters and "…" when it
+// is longer, for repeating a caller's value in a message.
+func Shorten(s string) string {
+	if len(s) <= MaxEchoRunes { // bytes ≥ runes: short enough already
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == MaxEchoRunes {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+// shortenArgs shortens the texts among a message's arguments: strings and
+// named string types (a category, a unit code), as they would print.
+// Numbers, ids and times are short already and are left alone.
+func shortenArgs(args []any) []any {
+	out := args
+	for i, a := range args {
+		rv := reflect.ValueOf(a)
+		if rv.Kind() != reflect.String || rv.Len() <= MaxEchoRunes {
+			continue
+		}
+		s := rv.String()
+		if v, ok := a.(fmt.Stringer); ok {
+			s = v.String()
+		}
+		if utf8.RuneCountInString(s) <= MaxEchoRunes {
+			continue
+		}
+		if len(out) > 0 && &out[0] == &args[0] {
+			out = append([]any(nil), args...) // the caller's slice stays as it was
+		}
+		out[i] = Shorten(s)
+	}
+	return out
 }
 
 // ErrConcurrency reports that a case changed between loading and appending:

@@ -88,7 +88,7 @@ func (s SubmitReport) Validate(now time.Time, r Rules) (SubmitReport, error) {
 		return s, FieldErrorf(EInvalidLocation, "location", "give both latitude and longitude, or neither")
 	}
 	if lat != nil && !InVietnam(*lat, *lon) {
-		return s, FieldErrorf(EInvalidLocation, "location", "the coordinates %.5f, %.5f are outside Vietnam", *lat, *lon)
+		return s, FieldErrorf(EInvalidLocation, "location", "the coordinates %.8g, %.8g are outside Vietnam", *lat, *lon)
 	}
 	if s.OccurredAt != nil {
 		if s.OccurredAt.After(now.Add(10 * time.Minute)) {

@@ -111,7 +111,7 @@ func (h *handler) request(c echo.Context, f format, param string) error {
 	id, err := uuid.Parse(param)
 	rec, ok := h.d.View.Get(id)
 	if err != nil || !ok {
-		return h.fail(c, f, failf(http.StatusNotFound, "service_request_id "+param+" not found"))
+		return h.fail(c, f, failf(http.StatusNotFound, "service_request_id "+domain.Shorten(param)+" not found"))
 	}
 	out := []request{h.public(rec)}
 	return render(c, f, http.StatusOK, out, requestsXML{Requests: out})
@@ -136,7 +136,7 @@ func (h *handler) token(c echo.Context, f format, param string) error {
 	id, err := uuid.Parse(param)
 	_, ok := h.d.View.Get(id)
 	if err != nil || !ok {
-		return h.fail(c, f, failf(http.StatusNotFound, "token "+param+" not found; service_request_id is returned directly by POST requests"))
+		return h.fail(c, f, failf(http.StatusNotFound, "token "+domain.Shorten(param)+" not found; service_request_id is returned directly by POST requests"))
 	}
 	out := []tokenAnswer{{ID: id.String(), Token: id.String()}}
 	return render(c, f, http.StatusOK, out, tokensXML{Tokens: out})

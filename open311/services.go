@@ -154,7 +154,7 @@ func (h *handler) attributes() []attribute {
 func (h *handler) serviceDefinition(c echo.Context, f format, code string) error {
 	info, ok := domain.LookupCategory(domain.Category(code))
 	if !ok {
-		return h.fail(c, f, failf(http.StatusNotFound, "service_code "+code+" not found"))
+		return h.fail(c, f, failf(http.StatusNotFound, "service_code "+domain.Shorten(code)+" not found"))
 	}
 	d := definition{Code: string(info.Code), Attributes: h.attributes()}
 	cacheable(c)
