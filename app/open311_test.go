@@ -369,6 +369,13 @@ func TestOpen311Refusals(t *testing.T) {
 			o.fails(o.post(without("address_string")), http.StatusBadRequest, "address_string")
 			o.fails(o.post(without("service_code")), http.StatusBadRequest, "service_code")
 			o.fails(o.post(without("description")), http.StatusBadRequest, "description")
+			// A title cut from the description is the description's fault:
+			// the client sent no attribute[title] to mend.
+			ctrl := valid(key)
+			ctrl.Set("description", "Khói\x07đen\nbốc lên suốt đêm.")
+			o.fails(o.post(ctrl), http.StatusBadRequest, "description: its first line is the title")
+			ctrl.Set("attribute[title]", "Khói\x07đen")
+			o.fails(o.post(ctrl), http.StatusBadRequest, "attribute[title]")
 			bad := valid(key)
 			bad.Set("attribute[commune]", "khong-co")
 			o.fails(o.post(bad), http.StatusBadRequest, "attribute[commune]")

@@ -308,7 +308,7 @@ func (h *handler) post(c echo.Context, f format) error {
 	// ways, ?format=, jurisdiction_id) is read as before.
 	for name := range r.URL.Query() {
 		if reportField(name) {
-			return h.fail(c, f, failf(http.StatusBadRequest, fmt.Sprintf("send %s in the form body, not in the address: addresses are logged", name)))
+			return h.fail(c, f, failf(http.StatusBadRequest, fmt.Sprintf("send %s in the form body, not in the address: addresses are logged", domain.Shorten(name))))
 		}
 	}
 	form := r.PostForm
@@ -329,7 +329,7 @@ func (h *handler) post(c echo.Context, f format) error {
 	}
 	rc, _, err := h.d.Service.Submit(r.Context(), cmd, c.Response().Header().Get(echo.HeaderXRequestID))
 	if err != nil {
-		return h.fail(c, f, err)
+		return h.fail(c, f, blameDerivedTitle(err, form))
 	}
 	h.d.Log.Info("open311 request filed", "client", client, "case", rc.ID, "seq", rc.Seq)
 	due := timeText(rc.Deadline)
@@ -348,7 +348,7 @@ func (h *handler) command(form url.Values) (domain.SubmitReport, error) {
 		return domain.SubmitReport{}, failf(http.StatusBadRequest, "service_code is required")
 	}
 	if _, ok := domain.LookupCategory(domain.Category(code)); !ok {
-		return domain.SubmitReport{}, failf(http.StatusBadRequest, "service_code "+code+" not found; see services")
+		return domain.SubmitReport{}, failf(http.StatusBadRequest, "service_code "+domain.Shorten(code)+" not found; see services")
 	}
 	commune := strings.TrimSpace(form.Get("attribute[" + attrCommune + "]"))
 	if commune == "" {
@@ -396,6 +396,18 @@ func (h *handler) command(form url.Values) (domain.SubmitReport, error) {
 		cmd.Reporter = &domain.Reporter{Name: name, Phone: phone, Email: email}
 	}
 	return cmd, nil
+}
+
+// blameDerivedTitle names the description when the service refuses a
+// title that was cut from it: the client sent no attribute[title] and
+// can only mend its description.
+func blameDerivedTitle(err error, form url.Values) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Field != "title" || strings.TrimSpace(form.Get("attribute["+attrTitle+"]")) != "" {
+		return err
+	}
+	return &domain.Error{Code: de.Code, Field: "description",
+		Message: "its first line is the title (no attribute[title] was sent), and " + de.Message}
 }
 
 // reportField says whether a form field is part of the report itself
