@@ -235,6 +235,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		{name: "a wrong tracking code", method: http.MethodGet, path: "/api/v1/reports/" + id, headers: []string{"X-Tracking-Code", "AAAA-BBBB-CCCC-DDDD"}, wantStatus: 404, wantCode: "not_found"},
 		{name: "SQL as the tracking code", method: http.MethodGet, path: "/api/v1/reports/" + id + "?code=" + url.QueryEscape("' OR 1=1 --"), wantStatus: 404, wantCode: "not_found"},
 		{name: "no tracking code", method: http.MethodGet, path: "/api/v1/reports/" + id, wantStatus: 404, wantCode: "not_found"},
+		{name: "a read position beyond the log", method: http.MethodGet, path: "/api/v1/reports/" + id + "?after=18446744073709551615", headers: []string{"X-Tracking-Code", code}, wantStatus: 400, wantCode: "invalid"},
 		{name: "a negative read position", method: http.MethodGet, path: "/api/v1/reports/" + id + "?after=-1", headers: []string{"X-Tracking-Code", code}, wantStatus: 400, wantCode: "invalid"},
 		{name: "path traversal as an attachment name", method: http.MethodGet, path: "/api/v1/reports/" + id + "/attachments/..%2F..%2F" + uuid.NewString() + "%2Fsecret.pdf", headers: []string{"X-Tracking-Code", code}, wantStatus: 404, wantCode: "not_found"},
 		{name: "feedback on a case not resolved", path: "/api/v1/reports/" + id + "/feedback", body: []byte(`{"rating":5}`), headers: []string{"X-Tracking-Code", code}, wantStatus: 409, wantCode: "illegal_transition"},

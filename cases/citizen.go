@@ -47,13 +47,30 @@ func (s *Service) Primary(rec projections.CaseRecord) (projections.CaseRecord, b
 	return s.d.View.Get(rec.Case.DuplicateOf)
 }
 
+// afterGrace is how long WaitAfter waits before it asks whether the log
+// holds seq at all: longer than the read models usually lag.
+const afterGrace = 100 * time.Millisecond
+
 // WaitAfter waits, at most MaxWaitAfter, for the read models to apply seq.
+// A seq the log has not reached (a client's bug or a guess) would hold the
+// request for MaxWaitAfter and then answer 503, which invites a retry for
+// ever; so past afterGrace the log's last sequence is asked once, and a
+// seq beyond it is refused as invalid.
 func (s *Service) WaitAfter(ctx context.Context, seq uint64) error {
 	if seq == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, MaxWaitAfter)
 	defer cancel()
+	grace, cancelGrace := context.WithTimeout(ctx, afterGrace)
+	err := s.d.Waiter.WaitFor(grace, seq)
+	cancelGrace()
+	if err == nil {
+		return nil
+	}
+	if last, err := s.d.Store.LastSeq(ctx); err == nil && seq > last {
+		return domain.FieldErrorf(domain.EINVALID, "after", "after is %d, but the log's last event is %d", seq, last)
+	}
 	if err := s.d.Waiter.WaitFor(ctx, seq); err != nil {
 		return domain.Errorf(domain.EUnavailable, "this server has not yet caught up with event %d; try again", seq)
 	}

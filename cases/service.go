@@ -22,11 +22,13 @@ import (
 // case's version is not expectedVersion (0 for a case that must not exist
 // yet); Load returns an ENOTFOUND error for an unknown case. Load may read
 // a replica a step behind; Version asks the log's leader (0 for an unknown
-// case), for answers that must not be stale.
+// case), for answers that must not be stale, and LastSeq the sequence of
+// the log's last event.
 type Store interface {
 	Append(ctx context.Context, expectedVersion uint64, events []domain.Envelope) (uint64, error)
 	Load(ctx context.Context, caseID uuid.UUID) ([]domain.Envelope, uint64, error)
 	Version(ctx context.Context, caseID uuid.UUID) (uint64, error)
+	LastSeq(ctx context.Context) (uint64, error)
 }
 
 // Vault seals reporters' identities with keys kept outside the log.

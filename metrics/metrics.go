@@ -40,6 +40,7 @@ type Store interface {
 	Append(ctx context.Context, expectedVersion uint64, events []domain.Envelope) (uint64, error)
 	Load(ctx context.Context, caseID uuid.UUID) ([]domain.Envelope, uint64, error)
 	Version(ctx context.Context, caseID uuid.UUID) (uint64, error)
+	LastSeq(ctx context.Context) (uint64, error)
 }
 
 // Metrics holds phananh's collectors.

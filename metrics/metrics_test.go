@@ -53,6 +53,8 @@ func (s fakeStore) Load(context.Context, uuid.UUID) ([]domain.Envelope, uint64, 
 
 func (s fakeStore) Version(context.Context, uuid.UUID) (uint64, error) { return 0, nil }
 
+func (s fakeStore) LastSeq(context.Context) (uint64, error) { return 0, nil }
+
 func scrape(t *testing.T, m *metrics.Metrics) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
