@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"phananh/domain"
+	"phananh/staff"
 )
 
 func TestCapitalise(t *testing.T) {
@@ -179,6 +180,35 @@ func eachFieldName(root ast.Node, carriers map[string]int, visit func(ast.Expr))
 // type is refused naming its path ("location.lat"); every property of every
 // request body in the OpenAPI document, at any depth, has a label for it.
 func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
+	paths := documentedBodyFields(t)
+	if len(paths) < 30 {
+		t.Fatalf("found only %d body fields: %v", len(paths), slices.Sorted(maps.Keys(paths)))
+	}
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
+		if label := viFields[path]; label == "" || label == path {
+			t.Errorf("body field %q has no Vietnamese label in viFields", path)
+		}
+	}
+}
+
+// bodySchema is what a documented body field says of its size and form.
+type bodySchema struct {
+	Ref                 string `json:"$ref"`
+	Type                any
+	Items               *json.RawMessage
+	Properties          map[string]json.RawMessage
+	AllOf, OneOf, AnyOf []json.RawMessage
+	Enum                []any
+	Pattern, Format     string
+	MaxLength, MaxItems *int
+}
+
+// documentedBodyFields walks every JSON request body of the OpenAPI
+// document and returns its fields by dotted path, as encoding/json names
+// them ("council.name" for an item of an array), each with the schemas
+// that describe it (one per operation it appears in, and per branch).
+func documentedBodyFields(t *testing.T) map[string][]bodySchema {
+	t.Helper()
 	var doc struct {
 		Paths      map[string]map[string]json.RawMessage
 		Components struct{ Schemas map[string]json.RawMessage }
@@ -186,26 +216,19 @@ func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
 	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
 		t.Fatal(err)
 	}
-	type schema struct {
-		Ref                 string `json:"$ref"`
-		Type                any
-		Items               *json.RawMessage
-		Properties          map[string]json.RawMessage
-		AllOf, OneOf, AnyOf []json.RawMessage
-	}
-	paths := map[string]bool{}
-	var walk func(raw json.RawMessage, prefix string, depth int)
-	walk = func(raw json.RawMessage, prefix string, depth int) {
-		var s schema
+	fields := map[string][]bodySchema{}
+	var walk func(raw json.RawMessage, prefix string, depth int) []bodySchema
+	walk = func(raw json.RawMessage, prefix string, depth int) []bodySchema {
+		var s bodySchema
 		if err := json.Unmarshal(raw, &s); err != nil || depth > 10 {
 			t.Fatalf("schema at %q: %v", prefix, err)
 		}
 		if s.Ref != "" {
-			walk(doc.Components.Schemas[strings.TrimPrefix(s.Ref, "#/components/schemas/")], prefix, depth+1)
-			return
+			return walk(doc.Components.Schemas[strings.TrimPrefix(s.Ref, "#/components/schemas/")], prefix, depth+1)
 		}
+		out := []bodySchema{s}
 		for _, sub := range slices.Concat(s.AllOf, s.OneOf, s.AnyOf) {
-			walk(sub, prefix, depth+1)
+			out = append(out, walk(sub, prefix, depth+1)...)
 		}
 		if s.Items != nil {
 			walk(*s.Items, prefix, depth+1) // encoding/json names no index
@@ -215,9 +238,9 @@ func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
 			if prefix != "" {
 				path = prefix + "." + name
 			}
-			paths[path] = true
-			walk(p, path, depth+1)
+			fields[path] = append(fields[path], walk(p, path, depth+1)...)
 		}
+		return out
 	}
 	for _, ops := range doc.Paths {
 		for _, raw := range ops {
@@ -236,12 +259,52 @@ func TestEveryBodyFieldHasAVietnameseLabel(t *testing.T) {
 			}
 		}
 	}
-	if len(paths) < 30 {
-		t.Fatalf("found only %d body fields: %v", len(paths), paths)
+	return fields
+}
+
+// TestEveryBodyTextHasItsLimit: every text and list a request body may
+// carry has its limit in the document, and the limit is the one the server
+// applies, so a client built from the document never meets an
+// undocumented too_long. A text whose form is fixed (an enum, a pattern, a
+// format) needs none.
+func TestEveryBodyTextHasItsLimit(t *testing.T) {
+	limits := map[string]int{
+		"title": domain.MaxTitle, "description": domain.MaxDescription,
+		"location.address": domain.MaxAddress, "location.commune": domain.MaxCode,
+		"reporter.name": domain.MaxName, "reporter.phone": domain.MaxPhone, "reporter.email": domain.MaxEmail,
+		"reporter.webhook_url": domain.MaxWebhookURL, "webhook_url": domain.MaxWebhookURL,
+		"comment": domain.MaxComment, "text": domain.MaxComment, "reason": domain.MaxReason, "note": domain.MaxReason,
+		"officer": domain.MaxCode, "unit": domain.MaxCode, "authority": domain.MaxCode, "decision_ref": domain.MaxCode,
+		"findings": domain.MaxComment, "summary": domain.MaxComment, "measures": domain.MaxComment,
+		"minutes": domain.MaxComment, "place": domain.MaxAddress,
+		"council": domain.MaxCouncil, "council.name": domain.MaxName,
+		"attendance": domain.MaxAttendance, "attendance.name": domain.MaxName,
+		"name": staff.MaxNameLen, "password": staff.MaxPasswordLen, // login
 	}
-	for _, path := range slices.Sorted(maps.Keys(paths)) {
-		if label := viFields[path]; label == "" || label == path {
-			t.Errorf("body field %q has no Vietnamese label in viFields", path)
+	fields := documentedBodyFields(t)
+	for _, path := range slices.Sorted(maps.Keys(fields)) {
+		for _, s := range fields[path] {
+			var max *int
+			switch s.Type {
+			case "string":
+				if len(s.Enum) > 0 || s.Pattern != "" || s.Format != "" {
+					continue
+				}
+				max = s.MaxLength
+			case "array":
+				max = s.MaxItems
+			default:
+				continue
+			}
+			want, known := limits[path]
+			switch {
+			case !known:
+				t.Errorf("body field %q (%v) has no limit in this test's table: which does the server apply?", path, s.Type)
+			case max == nil:
+				t.Errorf("body field %q (%v) has no documented limit; the server's is %d", path, s.Type, want)
+			case *max != want:
+				t.Errorf("body field %q is documented at most %d, the server's limit is %d", path, *max, want)
+			}
 		}
 	}
 }

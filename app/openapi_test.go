@@ -12,10 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"phananh/api"
 	"phananh/api/openapitest"
+	"phananh/app"
 	"phananh/domain"
+	"phananh/ratelimit"
 )
 
 // apiCheck checks every answer the tests get through http.DefaultClient
@@ -179,5 +182,43 @@ func TestRefusalsMatchTheDocument(t *testing.T) {
 				t.Errorf("error code = %q, want %q", got, tc.code)
 			}
 		})
+	}
+}
+
+// TestEveryLimitedRouteDocumentsItsRefusal runs the app with allowances of
+// one request an hour and calls every route that draws on one until it is
+// refused, so that the check holds each 429 to the document: a client
+// generated from it must expect the refusal where it can come.
+func TestEveryLimitedRouteDocumentsItsRefusal(t *testing.T) {
+	once := ratelimit.Rate{Events: 1, Per: time.Hour, Burst: 1}
+	a := startAppWith(t, t.TempDir(), func(cfg *app.Config) {
+		cfg.Limits = &api.Limits{Submit: once, Lookup: once, Login: once}
+	})
+	// The one report of the hour; the lookups below are the first of theirs.
+	s := submit(t, a, report("pollution.water", "lao-cai", "Nước suối đổi màu", "Nước suối có màu đen và mùi hôi."))
+	code := []string{"X-Tracking-Code", s.code}
+	reports := "/api/v1/reports/" + s.id
+	for _, route := range []struct {
+		method, path, ctype string
+		body                []byte
+		headers             []string
+	}{
+		{"POST", "/api/v1/reports", "application/json", []byte(`{}`), nil},
+		{"GET", reports, "", nil, code},
+		{"POST", reports + "/attachments", "multipart/form-data; boundary=x", []byte("--x--\r\n"), code},
+		{"GET", reports + "/attachments/khong-co.jpg", "", nil, code},
+		{"POST", reports + "/feedback", "application/json", []byte(`{"rating":5}`), code},
+		{"POST", reports + "/reopen", "application/json", []byte(`{"reason":"chưa xong"}`), code},
+		{"POST", "/api/v1/auth/login", "application/json", []byte(`{"name":"khong-co","password":"sai"}`), nil},
+	} {
+		var r response
+		for range 3 {
+			if r = do(t, a, route.method, route.path, route.ctype, route.body, route.headers...); r.Status == http.StatusTooManyRequests {
+				break
+			}
+		}
+		if r.Status != http.StatusTooManyRequests {
+			t.Errorf("%s %s: %d %s after three tries at one request an hour, want 429", route.method, route.path, r.Status, r.Body)
+		}
 	}
 }
