@@ -93,7 +93,8 @@ func (s *server) getCase(c echo.Context) error {
 	if asOf != nil {
 		// The case as it was: overdue judged then, and no ETag, since a
 		// past version is no version to act on (If-Match).
-		out.Overdue = rec.Case.Overdue(*asOf)
+		out.AsOf = &sc.AsOf
+		out.Overdue = rec.Case.Overdue(sc.AsOf)
 		return c.JSON(http.StatusOK, out)
 	}
 	c.Response().Header().Set("ETag", etag(rec.Case.Version))

@@ -329,6 +329,16 @@ func TestCaseAsOf(t *testing.T) {
 	if r := get(url.QueryEscape(at(2).Add(time.Hour).Format(time.RFC3339)), officer); r.Status != http.StatusOK || len(snapTimeline(t, r.json(t))) != 3 {
 		t.Errorf("as of the future = %d %s, want today's case", r.Status, r.Body)
 	}
+	// The future has not happened: ten years on is read as now, and the
+	// case, due within weeks, is not judged overdue then.
+	asked := time.Now()
+	r = get(url.QueryEscape(asked.AddDate(10, 0, 0).Format(time.RFC3339)), officer)
+	if r.Status != http.StatusOK {
+		t.Fatalf("as of ten years on = %d %s", r.Status, r.Body)
+	}
+	if later := r.json(t); later["overdue"] != false || snapTime(t, later, "as_of").After(time.Now()) || snapTime(t, later, "as_of").Before(asked) {
+		t.Errorf("as of ten years on: overdue %v, as_of %v; want not overdue, as of the moment asked (%v)", later["overdue"], later["as_of"], asked)
+	}
 	if r := get(url.QueryEscape(at(0).Add(-time.Second).Format(time.RFC3339Nano)), officer); r.Status != http.StatusNotFound {
 		t.Errorf("as of before the report = %d %s, want 404", r.Status, r.Body)
 	}

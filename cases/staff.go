@@ -126,6 +126,9 @@ type StaffCase struct {
 	projections.CaseRecord
 	Reporter        *domain.Reporter
 	ReporterVisible bool
+	// AsOf is the moment a view of the past stands at (StaffViewAsOf):
+	// the moment asked for, or now if that is later. Zero for today's view.
+	AsOf time.Time
 }
 
 // StaffView returns a case for a staff member who may read its unit.

@@ -28,8 +28,12 @@ import (
 // It reads the case's events from the log (one batch direct get), so it
 // needs no ?after: it is never behind. ENOTFOUND if the case does not
 // exist or had not been reported by asOf; EFORBIDDEN if the reader may not
-// read its unit.
+// read its unit. An asOf later than now is read as now (StaffCase.AsOf),
+// so that a case is never judged overdue at a moment still to come.
 func (s *Service) StaffViewAsOf(ctx context.Context, actor domain.Actor, id uuid.UUID, asOf time.Time) (StaffCase, error) {
+	if now := s.d.Now(); asOf.After(now) {
+		asOf = now // the future has not happened: read as now, as the dashboards do
+	}
 	events, _, err := s.d.Store.Load(ctx, id)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return StaffCase{}, domain.Errorf(domain.ENOTFOUND, "no case %s", id)
@@ -45,7 +49,7 @@ func (s *Service) StaffViewAsOf(ctx context.Context, actor domain.Actor, id uuid
 	if !ok {
 		return StaffCase{}, domain.Errorf(domain.ENOTFOUND, "case %s had not been reported by %s", id, asOf.Format(time.RFC3339))
 	}
-	out := StaffCase{CaseRecord: rec}
+	out := StaffCase{CaseRecord: rec, AsOf: asOf}
 	if domain.CanSeeReporter(actor, now, s.d.Rules.Geo) {
 		r, err := s.openReporter(ctx, now)
 		if errors.Is(err, domain.ErrReporterErased) {
