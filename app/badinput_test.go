@@ -110,7 +110,8 @@ func TestBadInputCatalogue(t *testing.T) {
 
 	// The world the rows attack: a case with its code, an officer of its
 	// unit with live tokens, and tokens that must not work.
-	first := postJSON(t, a, "/api/v1/reports", validReport(""))
+	clientID := uuid.Must(uuid.NewV7()).String() // the setup report's retry key
+	first := postJSON(t, a, "/api/v1/reports", validReport(clientID))
 	if first.Status != http.StatusCreated {
 		t.Fatalf("setup report: %d %s", first.Status, first.Body)
 	}
@@ -228,7 +229,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			r["reporter"] = map[string]any{"name": "An", "email": strings.Repeat("a", 30<<10)}
 		}), wantStatus: 400, wantCode: "too_long"},
 		{name: "a 30 KB unknown field name", lang: "en", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r[strings.Repeat("k", 30<<10)] = 1 }), wantStatus: 400, wantCode: "unknown_field"},
-		{name: "the same id with other content", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r["id"] = id }), wantStatus: 409, wantCode: "duplicate_id"},
+		{name: "the same id with other content", path: "/api/v1/reports", body: reportWith(t, func(r map[string]any) { r["id"] = clientID }), wantStatus: 409, wantCode: "duplicate_id"},
 
 		// Looking a case up.
 		{name: "path traversal as the case id", method: http.MethodGet, path: "/api/v1/reports/..%2F..%2F..%2Fetc%2Fpasswd", headers: []string{"X-Tracking-Code", code}, wantStatus: 404, wantCode: "not_found"},

@@ -146,7 +146,11 @@ func TestConcurrentRetriesMakeOneCase(t *testing.T) {
 	if created != 1 {
 		t.Errorf("%d answers were 201, want exactly 1", created)
 	}
-	if n := eventsOn(t, s, id); n != 1 {
+	caseID := mustString(t, first, "id")
+	if caseID == id {
+		t.Errorf("the case's id is the client's id %s: whoever sees the case could retry it for its receipt", id)
+	}
+	if n := eventsOn(t, s, caseID); n != 1 {
 		t.Errorf("the case has %d events, want exactly one reported event", n)
 	}
 	if got := streamState(t, s).Msgs - before; got != 1 {
@@ -160,8 +164,43 @@ func TestConcurrentRetriesMakeOneCase(t *testing.T) {
 	if r.Status != http.StatusConflict || r.errorCode(t) != "duplicate_id" {
 		t.Errorf("same id, other content: %d %s, want 409 duplicate_id", r.Status, r.Body)
 	}
-	if n := eventsOn(t, s, id); n != 1 {
+	if n := eventsOn(t, s, caseID); n != 1 {
 		t.Errorf("after the conflicting submission the case has %d events, want 1", n)
+	}
+}
+
+// TestACaseIDIsNoKeyToItsReceipt: a retry answers the receipt, tracking
+// code and all, to whoever sends the report's id and content again. Staff
+// and partners see a case's id and its content (not always its reporter),
+// so the client's id must not be the case's. Sent with the case's id, the
+// same report files a new case (201, another id and code), and a second
+// guess at its reporter gets that new case's receipt back: the reporter
+// changes nothing in the answer, so it confirms no guess.
+func TestACaseIDIsNoKeyToItsReceipt(t *testing.T) {
+	a := startAppWith(t, t.TempDir(), noRateLimits)
+	report := validReport(uuid.Must(uuid.NewV7()).String())
+	report["kind"] = "denunciation"
+	first := postJSON(t, a, "/api/v1/reports", report)
+	if first.Status != http.StatusCreated {
+		t.Fatalf("the report: %d %s", first.Status, first.Body)
+	}
+	caseID, code := mustString(t, first.json(t), "id"), mustString(t, first.json(t), "tracking_code")
+	guess := func(phone string) response {
+		again := validReport(caseID)
+		again["kind"] = "denunciation"
+		again["reporter"] = map[string]any{"name": "Nguyễn Văn An", "phone": phone}
+		return postJSON(t, a, "/api/v1/reports", again)
+	}
+	right := guess("0912 345 678") // the reporter
+	if right.Status != http.StatusCreated {
+		t.Fatalf("the case's id as a client id, with its reporter: %d %s, want 201 (a new report)", right.Status, right.Body)
+	}
+	if got := right.json(t); got["tracking_code"] == code || got["id"] == caseID {
+		t.Fatalf("the case's id as a client id answered the case's receipt: %s", right.Body)
+	}
+	wrong := guess("0912 345 679")
+	if wrong.Status != http.StatusOK || mustString(t, wrong.json(t), "id") != mustString(t, right.json(t), "id") {
+		t.Errorf("a wrong guess at the reporter: %d %s, want 200 with the receipt the right guess got (%s): the guess must not show", wrong.Status, wrong.Body, right.Body)
 	}
 }
 

@@ -29,17 +29,23 @@ type Receipt struct {
 	WebhookSecret string
 }
 
-// Submit files a citizen's report. The report id may come from the client
+// Submit files a citizen's report. The client may give an id of its own
 // (an app that queued the report offline); then a retry with the same id
 // and content returns the existing case with created=false, whenever it
-// arrives, and the same id with other content is a conflict. The first
-// event is appended expecting no earlier event on the case's subject, so
-// this holds after JetStream's de-duplication window too.
+// arrives, and the same id with other content is a conflict. The case's id
+// is derived from the client's (caseIDFor), never the client's itself:
+// the receipt a retry gets back holds the tracking code, so the client's
+// id must stay a secret between the client and the service, and a case's
+// id is shown to staff and partners. The first event is appended
+// expecting no earlier event on the case's subject, so this holds after
+// JetStream's de-duplication window too.
 func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlation string) (Receipt, bool, error) {
 	now := s.d.Now()
-	clientID := cmd.ID != uuid.Nil
-	if !clientID {
+	clientID := cmd.ID
+	if clientID == uuid.Nil {
 		cmd.ID = s.d.NewID()
+	} else {
+		cmd.ID = s.caseIDFor(clientID)
 	}
 	sent := cmd
 	cmd, err := cmd.Validate(now, s.d.Rules)
@@ -47,7 +53,7 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 		return Receipt{}, false, err
 	}
 	cmd.Digest = s.digest(cmd)
-	if clientID {
+	if clientID != uuid.Nil {
 		// A retry whose first attempt this server has seen is answered
 		// before sealing, which keeps orphan keys out of the vault. The
 		// local view is enough to decide that: a case it does not hold yet
@@ -58,6 +64,8 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 			if r, err := s.existing(ctx, cmd, sent); !errors.Is(err, errNoCase) {
 				return r, false, err
 			}
+		} else if r, ok, err := s.legacyRetry(ctx, clientID, cmd, sent, now); ok || err != nil {
+			return r, false, err
 		}
 	}
 	if cmd.Reporter != nil {
@@ -97,6 +105,50 @@ func (s *Service) Submit(ctx context.Context, cmd domain.SubmitReport, correlati
 	rep := events[0].(domain.Reported)
 	return Receipt{ID: cmd.ID, TrackingCode: s.TrackingCode(cmd.ID), Status: domain.StatusReceived,
 		Unit: rep.Unit, Deadline: rep.Deadline, Seq: seq, WebhookSecret: s.webhookSecret(cmd)}, true, nil
+}
+
+// caseIDFor is the id of the case that a report sent with the client's id
+// files: 122 bits of a keyed hash of the client's id, in UUID form, so that
+// a retry finds its case and a case's id leads back to nothing. A client's
+// UUIDv7 keeps its 48-bit time in front (its 74 random bits stay
+// unknown), so such cases still sort by the time they were written; any
+// other client id gives a random-looking version 4 id, as a browser's
+// crypto.randomUUID does.
+func (s *Service) caseIDFor(clientID uuid.UUID) uuid.UUID {
+	sum := s.mac(caseIDLabel, clientID[:])
+	id := uuid.UUID(sum[:16])
+	version := byte(4)
+	if clientID.Version() == 7 {
+		copy(id[:6], clientID[:6])
+		version = 7
+	}
+	id[6] = id[6]&0x0f | version<<4
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
+	return id
+}
+
+// legacyRetryWindow is how long after its filing a report filed before
+// case ids were derived (its case's id is the client's id) can still be
+// retried: an app's offline queue may hold one at the upgrade. Past it,
+// such an id is only a new report's, so the case's id, which staff and
+// partners see, no longer answers with its receipt.
+const legacyRetryWindow = 7 * 24 * time.Hour
+
+// legacyRetry answers, as existing does, a retry of a report filed before
+// case ids were derived: one whose case has the client's id itself and a
+// digest of the first form, filed within legacyRetryWindow. ok is false
+// when there is no such case.
+func (s *Service) legacyRetry(ctx context.Context, clientID uuid.UUID, cmd, sent domain.SubmitReport, now time.Time) (Receipt, bool, error) {
+	rec, found := s.d.View.Get(clientID)
+	if !found || strings.HasPrefix(rec.Case.Digest, digestV2Prefix) || now.Sub(rec.Case.ReceivedAt) > legacyRetryWindow {
+		return Receipt{}, false, nil
+	}
+	cmd.ID, sent.ID = clientID, clientID
+	r, err := s.existing(ctx, cmd, sent)
+	if errors.Is(err, errNoCase) {
+		return Receipt{}, false, nil
+	}
+	return r, true, err
 }
 
 // webhookSecret is the receipt's webhook secret for a validated submission.
@@ -149,14 +201,48 @@ func (s *Service) discardKey(sealed *domain.SealedReporter) {
 
 // The labels of the service's MACs (Service.mac).
 var (
-	submissionLabel = []byte("phananh submission v1\x00")
-	trackingLabel   = []byte("phananh tracking code v1\x00")
+	submissionLabel   = []byte("phananh submission v1\x00")
+	submissionLabelV2 = []byte("phananh submission v2\x00")
+	trackingLabel     = []byte("phananh tracking code v1\x00")
+	caseIDLabel       = []byte("phananh case id v1\x00")
 )
 
+// digestV2Prefix starts a digest of the second form (digest), which leaves
+// the reporter out.
+const digestV2Prefix = "v2:"
+
+// submission is what a digest fingerprints, in a fixed order.
+type submission struct {
+	Category    domain.Category `json:"category"`
+	Kind        domain.Kind     `json:"kind"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	Location    domain.Location `json:"location"`
+	OccurredAt  *time.Time      `json:"occurred_at"`
+	Anonymous   bool            `json:"anonymous"`
+}
+
 // digest fingerprints a validated submission with the service's secret, so
-// the log can tell a retry from a different report without holding anything
-// that could be guessed back (phone numbers are few enough to enumerate).
+// that the log can tell a retry from a different report. It leaves the
+// reporter out: the log keeps it for good, and a fingerprint over a name
+// and a phone number (few enough to enumerate) would let whoever holds the
+// log and the secret confirm a guess at who reported, even after the
+// identity was erased. A retry is recognised by its client id, which only
+// the client knows (caseIDFor), and its report's content.
 func (s *Service) digest(cmd domain.SubmitReport) string {
+	sub := submission{cmd.Category, cmd.Kind, cmd.Title, cmd.Description, cmd.Location, nil, cmd.Anonymous}
+	if cmd.OccurredAt != nil {
+		t := cmd.OccurredAt.UTC()
+		sub.OccurredAt = &t
+	}
+	body, _ := json.Marshal(sub) // plain structs: cannot fail
+	sum := s.mac(submissionLabelV2, body)
+	return digestV2Prefix + hex.EncodeToString(sum[:])
+}
+
+// digestV1 is the first form of digest, over the reporter too, which
+// reports filed before the second form carry. It must not change.
+func (s *Service) digestV1(cmd domain.SubmitReport) string {
 	canonical := struct {
 		Category    domain.Category  `json:"category"`
 		Kind        domain.Kind      `json:"kind"`
@@ -177,14 +263,17 @@ func (s *Service) digest(cmd domain.SubmitReport) string {
 }
 
 // sameReport says whether a case filed with digest stored is the
-// submission valid (validated from sent) again. Texts are composed (NFC)
-// since validation does so; a report filed before that was digested with
-// its texts as sent, only trimmed, and a client retries with the bytes it
-// sent first (an app's offline queue, whenever it gets through), so that
-// digest is tried too (it is the first one again when nothing was
-// decomposed).
+// submission valid (validated from sent) again. A digest of the second
+// form is compared with valid's. One of the first form (a report filed
+// before, retried within legacyRetryWindow) is compared as it was made:
+// over the reporter, with texts composed (NFC), as validation does, or,
+// for a report filed before that, with its texts as sent, only trimmed
+// (a client retries with the bytes it sent first).
 func (s *Service) sameReport(stored string, valid, sent domain.SubmitReport) bool {
-	if hmac.Equal([]byte(stored), []byte(valid.Digest)) {
+	if strings.HasPrefix(stored, digestV2Prefix) {
+		return hmac.Equal([]byte(stored), []byte(valid.Digest))
+	}
+	if hmac.Equal([]byte(stored), []byte(s.digestV1(valid))) {
 		return true
 	}
 	asSent := valid
@@ -195,7 +284,7 @@ func (s *Service) sameReport(stored string, valid, sent domain.SubmitReport) boo
 		r.Name, r.Phone, r.Email = strings.TrimSpace(sent.Reporter.Name), strings.TrimSpace(sent.Reporter.Phone), strings.TrimSpace(sent.Reporter.Email)
 		asSent.Reporter = &r
 	}
-	return hmac.Equal([]byte(stored), []byte(s.digest(asSent)))
+	return hmac.Equal([]byte(stored), []byte(s.digestV1(asSent)))
 }
 
 // crockford is Crockford's base32: no I, L, O or U, so a code read over the

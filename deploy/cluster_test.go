@@ -159,9 +159,10 @@ func TestComposeTopologyRuns(t *testing.T) {
 		"reporter":    map[string]any{"name": "Lò Thị Xuyến", "phone": "0987 654 321"},
 	})
 	receipt := submitTo(t, apps[0], body, http.StatusCreated)
-	if again := submitTo(t, apps[1], body, http.StatusOK); again.TrackingCode != receipt.TrackingCode {
+	if again := submitTo(t, apps[1], body, http.StatusOK); again.TrackingCode != receipt.TrackingCode || again.ID != receipt.ID {
 		t.Errorf("the retry through the other replica answered %+v, want %+v", again, receipt)
 	}
+	id = receipt.ID // the case's id; the client's id is only its retry key
 	read := func(a *app.App) error {
 		return get(a, "/api/v1/reports/"+id+"?after="+strconv.FormatUint(receipt.Seq, 10),
 			http.Header{"X-Tracking-Code": {receipt.TrackingCode}}, http.StatusOK)

@@ -41,8 +41,11 @@ type Reported struct {
 	Remote      bool            `json:"remote"`
 	Clock       Clock           `json:"clock"`
 	Deadline    time.Time       `json:"deadline"`
-	// Digest fingerprints the submission (keyed, so it reveals nothing), so a
-	// retry with the same id can be told from a different report with it.
+	// Digest fingerprints the submission's content (keyed), so a retry with
+	// the same client id can be told from a different report with it. Since
+	// "v2:" digests it leaves the reporter out: one over the identity would
+	// let whoever holds the log and the key confirm a guess at who reported,
+	// even after erasure. Earlier ones ("" prefix) cover the reporter too.
 	Digest string `json:"digest"`
 	// KindNote explains a kind chosen for the reporter, e.g. an anonymous
 	// denunciation taken as information (Law on Denunciations 2018, Art. 25).

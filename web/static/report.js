@@ -113,7 +113,7 @@
     var file = item.files[0];
     var fd = new FormData();
     fd.append('file', file.blob, file.name);
-    return P.api('POST', '/api/v1/reports/' + item.id + '/attachments', fd, { 'X-Tracking-Code': item.receipt.tracking_code })
+    return P.api('POST', '/api/v1/reports/' + encodeURIComponent(item.receipt.id) + '/attachments', fd, { 'X-Tracking-Code': item.receipt.tracking_code })
       .then(function (res) {
         if (res.status >= 500) { throw new TypeError('server unavailable: ' + res.status); }
         // Sent, or refused for good (type, size): either way it is done.
