@@ -159,8 +159,9 @@ func (s *server) getReport(c echo.Context) error {
 	}
 	out := s.citizenCase(rec)
 	if primary, ok := s.svc.Primary(rec); ok {
-		// The reporter of a duplicate follows the case it duplicates.
-		p := primaryJSON{ID: primary.Case.ID, Status: primary.Case.Status, Timeline: primary.PublicTimeline()}
+		// The reporter of a duplicate follows the case it duplicates, by
+		// what the authorities did on it.
+		p := primaryJSON{ID: primary.Case.ID, Status: primary.Case.Status, Timeline: primary.TimelineForOthers()}
 		if !primary.Case.Deadline.IsZero() {
 			d := primary.Case.Deadline
 			p.Deadline = &d

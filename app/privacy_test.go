@@ -13,6 +13,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -570,5 +571,65 @@ func TestErasedKeyBeforeItsEvent(t *testing.T) {
 	}
 	if got := typesOf(storedEvents(t, run.a, s.id)); !slices.Equal(got, []string{"reported", "reporter_erased"}) {
 		t.Errorf("log = %v", got)
+	}
+}
+
+// TestADuplicatesReporterSeesWhatWasDoneNotWhoReported: the reporter of a
+// case linked as a duplicate follows the case it duplicates, by its status
+// and what the authorities did on it (a public comment), never by what
+// that case's own reporter sent: a photo whose name is theirs, or any
+// other entry of theirs.
+func TestADuplicatesReporterSeesWhatWasDoneNotWhoReported(t *testing.T) {
+	a := startStaffApp(t, nil)
+	c := hire(t, a, member{"lc.officer", "ubnd.lao-cai", domain.RoleOfficer}, member{"coordinator", "", domain.RoleCoordinator})
+	first := submit(t, a, validReport(""))
+	ct, body := multipartFile(t, "Kdxname_Le_CCCD.png", pngBytes(t))
+	if r := do(t, a, http.MethodPost, "/api/v1/reports/"+first.id+"/attachments", ct, body, "X-Tracking-Code", first.code); r.Status != http.StatusCreated {
+		t.Fatalf("the first reporter's photo: %d %s", r.Status, r.Body)
+	}
+	staffView := do(t, a, http.MethodGet, "/api/v1/cases/"+first.id, "", nil, c.headers(t, "lc.officer")...)
+	if staffView.Status != http.StatusOK {
+		t.Fatalf("staff view: %d %s", staffView.Status, staffView.Body)
+	}
+	v := uint64(staffView.json(t)["version"].(float64))
+	if r := act(t, a, c, "lc.officer", first.id, v, "comment", map[string]any{"text": "Đoàn kiểm tra sẽ đến hiện trường", "visibility": "public"}); r.Status != http.StatusOK {
+		t.Fatalf("public comment: %d %s", r.Status, r.Body)
+	}
+	second := submit(t, a, validReport(""))
+	linked := act(t, a, c, "coordinator", second.id, second.version, "link-duplicate", map[string]any{"primary": first.id})
+	if linked.Status != http.StatusOK {
+		t.Fatalf("link-duplicate: %d %s", linked.Status, linked.Body)
+	}
+	seq := strconv.FormatUint(uint64(linked.json(t)["seq"].(float64)), 10)
+	r := do(t, a, http.MethodGet, "/api/v1/reports/"+second.id+"?after="+seq, "", nil, "X-Tracking-Code", second.code)
+	if r.Status != http.StatusOK {
+		t.Fatalf("the duplicate's citizen view: %d %s", r.Status, r.Body)
+	}
+	var view struct {
+		Primary struct {
+			ID       string `json:"id"`
+			Status   string `json:"status"`
+			Timeline []struct {
+				Type string `json:"type"`
+				Role string `json:"role"`
+				Text string `json:"text"`
+			} `json:"timeline"`
+		} `json:"primary"`
+	}
+	if err := json.Unmarshal(r.Body, &view); err != nil || view.Primary.ID != first.id {
+		t.Fatalf("no primary in %s (%v)", r.Body, err)
+	}
+	if strings.Contains(string(r.Body), "Kdxname") {
+		t.Errorf("the duplicate's reporter sees the first reporter's photo name: %s", r.Body)
+	}
+	sawComment := false
+	for _, e := range view.Primary.Timeline {
+		if e.Role == string(domain.RoleCitizen) {
+			t.Errorf("the duplicate's reporter sees the first reporter's %s entry", e.Type)
+		}
+		sawComment = sawComment || e.Text == "Đoàn kiểm tra sẽ đến hiện trường"
+	}
+	if !sawComment {
+		t.Errorf("the duplicate's reporter does not see the authorities' public comment: %s", r.Body)
 	}
 }

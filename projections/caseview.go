@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -325,4 +326,14 @@ func (r CaseRecord) PublicTimeline() []TimelineEntry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// TimelineForOthers returns the public entries that someone other than
+// the case's reporter may see: the reporter of a duplicate follows the
+// case it duplicates by what the authorities did, not by what that case's
+// reporter wrote or sent (the report, feedback, a reason to reopen, a
+// photo's name), which could name them.
+func (r CaseRecord) TimelineForOthers() []TimelineEntry {
+	out := r.PublicTimeline()
+	return slices.DeleteFunc(out, func(e TimelineEntry) bool { return e.Role == domain.RoleCitizen })
 }
