@@ -47,7 +47,7 @@ func (in *inbox) all() []received {
 
 // smtpServer keeps what the test SMTP server takes in the inbox; reject,
 // if set, refuses a message to the recipient at the end of DATA, echoing
-// the address as real servers do.
+// the address as real servers do: lower-cased, and its mailbox name.
 type smtpServer struct {
 	*smtptest.Server
 	inbox  *inbox
@@ -64,7 +64,8 @@ func startSMTP(t *testing.T, in *inbox) *smtpServer {
 
 func (s *smtpServer) message(rcpts []string, data string) string {
 	if s.reject != nil && len(rcpts) == 1 && s.reject(rcpts[0]) {
-		return "550 5.1.1 <" + rcpts[0] + ">: mailbox unavailable"
+		mailbox, _, _ := strings.Cut(rcpts[0], "@")
+		return "550 5.1.1 <" + strings.ToLower(rcpts[0]) + ">: mailbox " + mailbox + " unavailable"
 	}
 	s.deliver(rcpts, data)
 	return "250 OK queued"

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/textproto"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -252,7 +254,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		}
 		outcome := "sent"
 		if sendErr != nil {
-			why := redact(sendErr, s.redact)
+			why := redact(sendErr, s.redact, s.recipient == ToReporter)
 			if !errors.Is(sendErr, ErrRefusedDestination) && attempt < w.cfg.Attempts {
 				w.cfg.Log.Warn("notification failed; will retry", "event", env.ID, "case", env.CaseID,
 					"channel", s.channel, "recipient", s.recipient, "host", s.host, "attempt", attempt, "err", why)
@@ -337,13 +339,27 @@ func (w *Worker) deadLetter(ctx context.Context, env domain.Envelope, s send, ke
 	return nil
 }
 
-// redact removes the given strings (a recipient's address) from an error
-// that may echo them, as SMTP servers do.
-func redact(err error, secrets []string) string {
+// redact returns an error's text without what could name a recipient:
+// each of secrets (an address, a host) in any letter case, and an email
+// address's local part, which servers echo as a mailbox name. For a
+// reporter (reporter true) the SMTP server's reply text goes too, keeping
+// only its code: a server may repeat the address in any form, and logs
+// and dead letters outlive an erasure.
+func redact(err error, secrets []string, reporter bool) string {
 	text := err.Error()
-	for _, s := range secrets {
+	var reply *textproto.Error
+	if reporter && errors.As(err, &reply) {
+		text = strings.Replace(text, reply.Error(), fmt.Sprintf("%03d (reply text withheld: it may repeat the address)", reply.Code), 1)
+	}
+	hide := func(s string) {
 		if s != "" {
-			text = strings.ReplaceAll(text, s, "[redacted]")
+			text = regexp.MustCompile("(?i)"+regexp.QuoteMeta(s)).ReplaceAllLiteralString(text, "[redacted]")
+		}
+	}
+	for _, s := range secrets {
+		hide(s)
+		if local, _, ok := strings.Cut(s, "@"); ok && len(local) >= 3 {
+			hide(local) // shorter ones would hide common words
 		}
 	}
 	return text
