@@ -340,8 +340,14 @@ func (b *browser) setOffline(offline bool) {
 // fillReport fills the citizen's form, anonymously.
 func (b *browser) fillReport(title, description string) {
 	b.t.Helper()
+	b.run("open the report form", chromedp.Navigate(b.base+"/"))
+	b.fillForm(title, description)
+}
+
+// fillForm fills the report form once it shows, on the page as it is.
+func (b *browser) fillForm(title, description string) {
+	b.t.Helper()
 	b.run("fill the report form",
-		chromedp.Navigate(b.base+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#report-form")),
 		chromedp.Click(chromedp.CSS(`input[name=category][value="pollution.water"]`)),
 		chromedp.SendKeys(chromedp.CSS("#title"), title),

@@ -1,20 +1,24 @@
-// The citizen's report form. The report id is made here, in the browser,
-// and the report waits in an outbox (IndexedDB) until the server has it:
-// a send that fails for want of a network is retried, with the same id,
-// when the connection returns; the API answers a repeat with 200 and the
-// same receipt, so nothing is ever stored twice.
+// The citizen's report form. The report id (its retry key; the case's id
+// comes back in the receipt) is made here, in the browser, and the report
+// waits in an outbox (IndexedDB) until the server has it: a send that
+// fails for want of a network, or that the server asks to repeat later
+// (busy: 429, 408, 5xx), is retried with the same id; the API answers a
+// repeat with 200 and the same receipt, so nothing is ever stored twice.
+// Only a refusal for good (another 4xx) drops a report, and says why.
 'use strict';
 (function () {
   var P = window.P, $ = P.$, t;
   var text = {
     vi: { queued: 'Chưa có mạng: phản ánh đã được lưu trên máy này và sẽ tự động gửi khi có kết nối. Đừng xoá dữ liệu trình duyệt.',
       sending: 'Đang gửi…', pending: 'Có {n} phản ánh đang chờ gửi.', tooBig: 'quá lớn (tối đa 10 MB)',
-      photoFailed: 'Phản ánh đã gửi nhưng chưa gửi được tệp đính kèm; sẽ thử lại khi có mạng.',
+      photoFailed: 'Phản ánh đã gửi nhưng chưa gửi được tệp đính kèm; tệp sẽ được tự động gửi lại sau.',
+      busy: 'Hệ thống đang bận: phản ánh đã được lưu trên máy này và sẽ tự động gửi lại sau ít phút. Đừng xoá dữ liệu trình duyệt.',
       located: 'Đã lấy vị trí: {n}', noGeo: 'Không lấy được vị trí. Bạn có thể nhập địa chỉ.',
       unit: 'Đơn vị xử lý: {n}' },
     en: { queued: 'No connection: the report is saved on this device and will be sent automatically when you are back online. Do not clear the browser data.',
       sending: 'Sending…', pending: '{n} report(s) waiting to be sent.', tooBig: 'too large (10 MB at most)',
-      photoFailed: 'The report was sent but not all attachments; they will be retried when online.',
+      photoFailed: 'The report was sent but not all attachments; they will be sent again automatically later.',
+      busy: 'The service is busy: the report is saved on this device and will be sent again automatically in a few minutes. Do not clear the browser data.',
       located: 'Location: {n}', noGeo: 'Could not get your location. You can type the address.',
       unit: 'Handling unit: {n}' }
   }[P.L];
@@ -83,14 +87,20 @@
 
   // send delivers one outbox entry: the report (201 or 200 for a repeat),
   // then its files one by one. It resolves to the receipt, or to null when
-  // the network is down (the entry stays for the next try); a refusal by
-  // the server rejects with the response.
+  // the network is down or the server busy (the entry stays for the next
+  // try); a refusal for good rejects with the response.
   var sending = {};
+  // later says whether an answer asks for the same request again later
+  // (busy or unavailable) rather than refusing it for good.
+  function later(status) { return status >= 500 || status === 429 || status === 408; }
+  function busy(status) { var e = new TypeError('try again later: ' + status); e.busy = true; return e; }
+  // waiting says why the outbox waits: 'queued' (no network) or 'busy'.
+  var waiting = 'queued';
   function send(item) {
     if (sending[item.id]) { return sending[item.id]; }
     var p = (item.receipt ? Promise.resolve({ status: 200, data: item.receipt }) : P.api('POST', '/api/v1/reports', item.report))
       .then(function (res) {
-        if (res.status >= 500) { throw new TypeError('server unavailable: ' + res.status); }
+        if (later(res.status)) { throw busy(res.status); }
         if (res.status !== 200 && res.status !== 201) {
           return outbox.del(item.id).then(function () { throw res; });
         }
@@ -99,6 +109,7 @@
       })
       .catch(function (e) {
         if (!(e instanceof TypeError)) { throw e; }
+        waiting = e.busy ? 'busy' : 'queued';
         if (!item.receipt) { return null; }
         // The report arrived; a file did not: keep it for the next try.
         return outbox.put(item).then(function () { P.show(note, t('photoFailed')); return item.receipt; });
@@ -115,7 +126,7 @@
     fd.append('file', file.blob, file.name);
     return P.api('POST', '/api/v1/reports/' + encodeURIComponent(item.receipt.id) + '/attachments', fd, { 'X-Tracking-Code': item.receipt.tracking_code })
       .then(function (res) {
-        if (res.status >= 500) { throw new TypeError('server unavailable: ' + res.status); }
+        if (later(res.status)) { throw busy(res.status); }
         // Sent, or refused for good (type, size): either way it is done.
         item.files = item.files.slice(1);
         return outbox.put(item).then(function () { return uploadFiles(item); });
@@ -142,7 +153,11 @@
           return send(item).then(function (receipt) {
             if (receipt) { showReceipt(receipt); return true; }
             return shown;
-          }, function () { return shown; });
+          }, function (res) {
+            // A report waiting in the outbox was refused for good: say so.
+            P.show(err, P.errorText(res));
+            return shown;
+          });
         });
       }, Promise.resolve(false));
     }).then(updatePending, updatePending).finally(function () { flushing = null; });
@@ -150,7 +165,7 @@
   }
   function updatePending() {
     return outbox.all().then(function (items) {
-      if (items.length) { P.show(note, t('queued') + ' ' + t('pending', items.length)); } else { P.show(note, ''); }
+      if (items.length) { P.show(note, t(waiting) + ' ' + t('pending', items.length)); } else { P.show(note, ''); }
     });
   }
 
@@ -172,7 +187,7 @@
         // Kept in the outbox: clear the form so a second tap cannot make a
         // second report (with another id) of the same thing.
         form.reset(); files = []; renderFiles(); $('contact').hidden = false; delete form.dataset.lat; delete form.dataset.lon;
-        P.show(note, t('queued'));
+        P.show(note, t(waiting));
         note.scrollIntoView();
       }
     }, function (res) {
