@@ -70,20 +70,7 @@ func startApp(t *testing.T) *app.App {
 		t.Fatalf("start app: %v", err)
 	}
 	t.Cleanup(func() { a.Close(context.Background()) })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + a.HTTPAddr() + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the app never became ready")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitReady(t, a)
 	for _, u := range []struct {
 		name, unit string
 		role       domain.Role
@@ -98,6 +85,26 @@ func startApp(t *testing.T) *app.App {
 		}
 	}
 	return a
+}
+
+// waitReady waits until the app answers /readyz with 200: its read models
+// have caught up with the log.
+func waitReady(t *testing.T, a *app.App) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + a.HTTPAddr() + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the app never became ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // browser is one headless chromium tab with a record of everything the

@@ -30,6 +30,7 @@ func startCitizenApp(t *testing.T, dir, addr string, limits *api.Limits) *app.Ap
 		t.Fatalf("start app: %v", err)
 	}
 	t.Cleanup(func() { a.Close(context.Background()) })
+	waitReady(t, a)
 	return a
 }
 
