@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"phananh/cases"
 	"phananh/domain"
 	"phananh/projections"
 )
@@ -217,7 +218,7 @@ func (s *server) addAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.receiveFile(c, func(filename string, file io.Reader, _ bool) (domain.AttachmentAdded, uint64, error) {
+	return s.receiveFile(c, func(filename string, file io.Reader, _ bool) (cases.StoredFile, error) {
 		return s.svc.AddCitizenAttachment(c.Request().Context(), id, trackingCode(c), filename, file,
 			c.Response().Header().Get(echo.HeaderXRequestID))
 	})
@@ -226,7 +227,7 @@ func (s *server) addAttachment(c echo.Context) error {
 // receiveFile streams the multipart part named "file" to store; nothing is
 // buffered whole in memory here. A part named "visibility" ("public" or
 // "internal") may come before it.
-func (s *server) receiveFile(c echo.Context, store func(filename string, file io.Reader, public bool) (domain.AttachmentAdded, uint64, error)) error {
+func (s *server) receiveFile(c echo.Context, store func(filename string, file io.Reader, public bool) (cases.StoredFile, error)) error {
 	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if err != nil || mt != echo.MIMEMultipartForm {
 		return &domain.Error{Code: codeUnsupportedMedia, Message: "send the file as multipart/form-data in a part named file"}
@@ -267,7 +268,7 @@ func (s *server) receiveFile(c echo.Context, store func(filename string, file io
 			part.Close()
 			continue
 		}
-		att, seq, err := store(part.FileName(), part, public)
+		stored, err := store(part.FileName(), part, public)
 		part.Close()
 		if tooBig(err) {
 			return &domain.Error{Code: codeBodyTooLarge, Field: "file", Message: fmt.Sprintf("a file may be at most %d bytes", s.cfg.MaxUploadBytes)}
@@ -275,11 +276,15 @@ func (s *server) receiveFile(c echo.Context, store func(filename string, file io
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, struct {
+		status, att := http.StatusCreated, stored.Attachment
+		if !stored.Created {
+			status = http.StatusOK // the same file again: recorded once
+		}
+		return c.JSON(status, struct {
 			attachmentJSON
 			Public bool   `json:"public"`
 			Seq    uint64 `json:"seq"`
-		}{attachmentJSON{att.Object, att.Filename, att.ContentType, att.Size, att.SHA256}, att.Public, seq})
+		}{attachmentJSON{att.Object, att.Filename, att.ContentType, att.Size, att.SHA256}, att.Public, stored.Seq})
 	}
 }
 

@@ -109,7 +109,7 @@ func (s *server) addCaseAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.receiveFile(c, func(filename string, file io.Reader, public bool) (domain.AttachmentAdded, uint64, error) {
+	return s.receiveFile(c, func(filename string, file io.Reader, public bool) (cases.StoredFile, error) {
 		return s.svc.AddAttachment(c.Request().Context(), actor, id, filename, file, public,
 			c.Response().Header().Get(echo.HeaderXRequestID))
 	})

@@ -6,9 +6,14 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"phananh/domain"
+	"phananh/eventstore"
 )
 
 // TestAttachmentsAreServedOnlyToThoseWhoMaySeeThem: a citizen downloads the
@@ -72,5 +77,68 @@ func TestAttachmentsAreServedOnlyToThoseWhoMaySeeThem(t *testing.T) {
 				t.Errorf("%s: Content-Disposition = %q, want a download", tt.name, got)
 			}
 		}
+	}
+}
+
+// TestARetriedUploadIsRecordedOnce: the same file sent again (a retry
+// whose first answer was lost), six at once and once after, is recorded
+// once: one answer is 201, the others 200 with the same record, the case holds one attachment and one attachment_added event,
+// and the bucket keeps no copy of the repeats. The same bytes under
+// another name are another file.
+func TestARetriedUploadIsRecordedOnce(t *testing.T) {
+	a := startAppWith(t, t.TempDir(), noRateLimits)
+	receipt := postJSON(t, a, "/api/v1/reports", validReport("")).json(t)
+	id, code := mustString(t, receipt, "id"), mustString(t, receipt, "tracking_code")
+	photo := pngBytes(t)
+
+	// Six at once, as an app retrying on a weak link may send: one records.
+	answers := make([]response, 6)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Go(func() { answers[i] = upload(t, a, id, code, "ảnh hiện trường.png", photo) })
+	}
+	wg.Wait()
+	answers = append(answers, upload(t, a, id, code, "ảnh hiện trường.png", photo)) // and once more after
+	created, objects := 0, map[string]bool{}
+	for i, r := range answers {
+		switch r.Status {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Fatalf("upload %d: %d %s", i, r.Status, r.Body)
+		}
+		objects[mustString(t, r.json(t), "object")] = true
+	}
+	if created != 1 || len(objects) != 1 || answers[len(answers)-1].Status != http.StatusOK {
+		t.Errorf("%d uploads of one file: %d answered 201, %d records named; want one 201 and one record", len(answers), created, len(objects))
+	}
+	if r := upload(t, a, id, code, "ảnh khác.png", photo); r.Status != http.StatusCreated {
+		t.Errorf("the same bytes under another name: %d %s, want 201", r.Status, r.Body)
+	}
+
+	view := do(t, a, http.MethodGet, "/api/v1/reports/"+id, "", nil, "X-Tracking-Code", code).json(t)
+	if atts, _ := view["attachments"].([]any); len(atts) != 2 {
+		t.Errorf("the case lists %d attachments, want 2 (the photo once, and its copy under another name)", len(atts))
+	}
+	if n := eventsOn(t, stream(t, a), id); n != 3 {
+		t.Errorf("the case has %d events, want 3 (reported and two attachment_added)", n)
+	}
+	nc, err := nats.Connect(a.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	bucket, err := js.ObjectStore(context.Background(), eventstore.AttachmentsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := bucket.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 {
+		t.Errorf("the bucket holds %d objects, want 2: the repeats' copies were kept", len(stored))
 	}
 }

@@ -77,18 +77,27 @@ func (s *Service) WaitAfter(ctx context.Context, seq uint64) error {
 	return nil
 }
 
+// StoredFile is what an upload answers: the file as recorded on the case,
+// the case's version then, and whether this upload recorded it (false for
+// the same file sent again, a retry whose first answer was lost).
+type StoredFile struct {
+	Attachment domain.AttachmentAdded
+	Seq        uint64
+	Created    bool
+}
+
 // AddCitizenAttachment stores a file the holder of the tracking code sends
 // (a photo of the pollution, a land certificate) and records it on the
 // case, visible to the citizen.
-func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, filename string, r io.Reader, correlation string) (domain.AttachmentAdded, uint64, error) {
+func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, filename string, r io.Reader, correlation string) (StoredFile, error) {
 	if !s.CheckTrackingCode(id, code) {
-		return domain.AttachmentAdded{}, 0, errNoSuchReport
+		return StoredFile{}, errNoSuchReport
 	}
-	att, seq, err := s.AddAttachment(ctx, domain.Actor{Role: domain.RoleCitizen}, id, filename, r, true, correlation)
+	f, err := s.AddAttachment(ctx, domain.Actor{Role: domain.RoleCitizen}, id, filename, r, true, correlation)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return domain.AttachmentAdded{}, 0, errNoSuchReport
+		return StoredFile{}, errNoSuchReport
 	}
-	return att, seq, err
+	return f, err
 }
 
 // AddAttachment stores a file and records it on the case: a citizen's
@@ -96,34 +105,67 @@ func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, 
 // checked (size, type by content) and stripped of metadata before it is
 // stored; if the case cannot take it, the stored object is deleted again,
 // so a refused upload leaves nothing behind.
-func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid.UUID, filename string, r io.Reader, public bool, correlation string) (domain.AttachmentAdded, uint64, error) {
-	events, _, err := s.d.Store.Load(ctx, id)
+//
+// The same file sent again (the same content, name and visibility; an
+// upload retried because its answer was lost) is not recorded twice: the
+// case's record of it is answered, with Created false. The check and the
+// append are made at one version of the case, so two such uploads at
+// once record the file once.
+func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid.UUID, filename string, r io.Reader, public bool, correlation string) (StoredFile, error) {
+	events, version, err := s.d.Store.Load(ctx, id)
 	if err != nil {
-		return domain.AttachmentAdded{}, 0, fmt.Errorf("cases: load %s: %w", id, err)
+		return StoredFile{}, fmt.Errorf("cases: load %s: %w", id, err)
 	}
 	// Refuse early what the case could never take, before reading the file.
 	c := domain.Fold(events)
 	probe := domain.AddAttachment{Attachment: domain.AttachmentAdded{Object: "probe", Size: 1, SHA256: "probe"}}
 	if err := domain.Authorize(actor, c, probe); err != nil {
-		return domain.AttachmentAdded{}, 0, err
+		return StoredFile{}, err
 	}
 	if _, err := domain.Decide(c, probe, s.d.Now(), s.d.Rules); err != nil {
-		return domain.AttachmentAdded{}, 0, err
+		return StoredFile{}, err
 	}
 	att, err := s.d.Files.PutAttachment(ctx, id, filename, r, public)
 	if err != nil {
-		return domain.AttachmentAdded{}, 0, err
+		return StoredFile{}, err
 	}
-	seq, err := s.Execute(ctx, id, 0, domain.AddAttachment{Attachment: att}, actor, correlation)
-	if err != nil {
+	discard := func(err error) (StoredFile, error) {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if derr := s.d.Files.DeleteAttachment(dctx, att.Object); derr != nil {
-			err = errors.Join(err, fmt.Errorf("cases: delete refused attachment %s: %w", att.Object, derr))
+			err = errors.Join(err, fmt.Errorf("cases: delete unrecorded attachment %s: %w", att.Object, derr))
 		}
-		return domain.AttachmentAdded{}, 0, err
+		return StoredFile{}, err
 	}
-	return att, seq, nil
+	for attempt := 0; ; attempt++ {
+		if same, ok := sameFile(events, att); ok {
+			if _, err := discard(nil); err != nil {
+				s.d.Log.Warn("a repeated upload's copy was not deleted", "case", id, "err", err)
+			}
+			return StoredFile{Attachment: same, Seq: version}, nil
+		}
+		seq, err := s.Execute(ctx, id, version, domain.AddAttachment{Attachment: att}, actor, correlation)
+		if errors.Is(err, domain.ErrConcurrency) && attempt < MaxRetries {
+			if events, version, err = s.loadAtLeast(ctx, id, version+1); err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			return discard(err)
+		}
+		return StoredFile{Attachment: att, Seq: seq, Created: true}, nil
+	}
+}
+
+// sameFile returns the case's record of a file with att's content, name
+// and visibility, if it has one.
+func sameFile(events []domain.Envelope, att domain.AttachmentAdded) (domain.AttachmentAdded, bool) {
+	for _, e := range events {
+		if a, ok := e.Event.(domain.AttachmentAdded); ok && a.SHA256 == att.SHA256 && a.Filename == att.Filename && a.Public == att.Public {
+			return a, true
+		}
+	}
+	return domain.AttachmentAdded{}, false
 }
 
 // OpenAttachment opens a file recorded on a case: for a citizen (code set)
