@@ -64,6 +64,29 @@ func TestEveryPageHasTheCSPAndBothLanguages(t *testing.T) {
 	}
 }
 
+// TestFormsNeverPutWhatIsTypedInTheAddress: the pages' scripts send every
+// form. Should one be sent before its script runs (a slow link, a script
+// blocked), a form without a method would be a GET that puts a reporter's
+// name and phone, a tracking code or a password in the address, where
+// history and proxies keep it; each form says POST.
+func TestFormsNeverPutWhatIsTypedInTheAddress(t *testing.T) {
+	e := echo.New()
+	Register(e, Options{})
+	form := regexp.MustCompile(`<form\b[^>]*>`)
+	seen := 0
+	for _, path := range []string{"/", "/track", "/staff/login", "/staff", "/staff/cases/0192f3e0-8d5c-7a4e-9b1a-3c2d4e5f6a7b", "/dashboard", "/public"} {
+		for _, tag := range form.FindAllString(get(t, e, path).Body.String(), -1) {
+			seen++
+			if !strings.Contains(tag, `method="post"`) {
+				t.Errorf("%s: %s has no method=\"post\"", path, tag)
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("found only %d forms on the pages", seen)
+	}
+}
+
 // TestFormsLimitTextsAsTheServerDoes: each citizen form field's maxlength
 // is the domain's limit for it, so the browser never lets through a text
 // the API refuses.
