@@ -222,6 +222,15 @@ type submission struct {
 	Anonymous   bool            `json:"anonymous"`
 }
 
+func submissionOf(cmd domain.SubmitReport) submission {
+	sub := submission{cmd.Category, cmd.Kind, cmd.Title, cmd.Description, cmd.Location, nil, cmd.Anonymous}
+	if cmd.OccurredAt != nil {
+		t := cmd.OccurredAt.UTC()
+		sub.OccurredAt = &t
+	}
+	return sub
+}
+
 // digest fingerprints a validated submission with the service's secret, so
 // that the log can tell a retry from a different report. It leaves the
 // reporter out: the log keeps it for good, and a fingerprint over a name
@@ -230,34 +239,20 @@ type submission struct {
 // identity was erased. A retry is recognised by its client id, which only
 // the client knows (caseIDFor), and its report's content.
 func (s *Service) digest(cmd domain.SubmitReport) string {
-	sub := submission{cmd.Category, cmd.Kind, cmd.Title, cmd.Description, cmd.Location, nil, cmd.Anonymous}
-	if cmd.OccurredAt != nil {
-		t := cmd.OccurredAt.UTC()
-		sub.OccurredAt = &t
-	}
-	body, _ := json.Marshal(sub) // plain structs: cannot fail
+	body, _ := json.Marshal(submissionOf(cmd)) // plain structs: cannot fail
 	sum := s.mac(submissionLabelV2, body)
 	return digestV2Prefix + hex.EncodeToString(sum[:])
 }
 
 // digestV1 is the first form of digest, over the reporter too, which
-// reports filed before the second form carry. It must not change.
+// reports filed before the second form carry. Its bytes must not change
+// (TestTheFirstDigestIsUnchanged): the embedded fields come first, in
+// their order, then the reporter.
 func (s *Service) digestV1(cmd domain.SubmitReport) string {
-	canonical := struct {
-		Category    domain.Category  `json:"category"`
-		Kind        domain.Kind      `json:"kind"`
-		Title       string           `json:"title"`
-		Description string           `json:"description"`
-		Location    domain.Location  `json:"location"`
-		OccurredAt  *time.Time       `json:"occurred_at"`
-		Anonymous   bool             `json:"anonymous"`
-		Reporter    *domain.Reporter `json:"reporter"`
-	}{cmd.Category, cmd.Kind, cmd.Title, cmd.Description, cmd.Location, nil, cmd.Anonymous, cmd.Reporter}
-	if cmd.OccurredAt != nil {
-		t := cmd.OccurredAt.UTC()
-		canonical.OccurredAt = &t
-	}
-	body, _ := json.Marshal(canonical) // plain structs: cannot fail
+	body, _ := json.Marshal(struct {
+		submission
+		Reporter *domain.Reporter `json:"reporter"`
+	}{submissionOf(cmd), cmd.Reporter}) // plain structs: cannot fail
 	sum := s.mac(submissionLabel, body)
 	return hex.EncodeToString(sum[:])
 }
