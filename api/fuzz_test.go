@@ -51,7 +51,7 @@ func checkRefusal(t *testing.T, err error) {
 		if body.Error.Code != de.Code || body.Error.Message == "" || !utf8.ValidString(body.Error.Message) {
 			t.Fatalf("%s: error body %+v for %v", lang, body, err)
 		}
-		if len(body.Error.Message)+len(body.Error.Field) > 512 {
+		if len(body.Error.Message)+len(body.Error.Field) > 1024 {
 			t.Fatalf("%s: a message of %d bytes and a field of %d: a refusal may name the bad value, shortened, not repeat it", lang, len(body.Error.Message), len(body.Error.Field))
 		}
 		if lang == "vi" && de.Field != "" && de.Code != codeUnknownField && viFields[de.Field] == "" {

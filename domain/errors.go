@@ -72,8 +72,10 @@ func FieldErrorf(code Code, field, format string, args ...any) *Error {
 
 // MaxEchoRunes bounds how much of a caller's value a message repeats. A
 // message names the bad value so that a person can find it in what they
-// sent; 60 KB of it sent back (a body may be that large) helps no one.
-const MaxEchoRunes = 64
+// sent; 60 KB of it sent back (a body may be that large) helps no one. It
+// leaves whole the longest names the service makes (an attachment's
+// object, a case id and a file id: 73 characters).
+const MaxEchoRunes = 100
 
 // Shorten returns s, or its first MaxEchoRunes characters and "…" when it
 // is longer, for repeating a caller's value in a message.

@@ -24,7 +24,7 @@ func TestMessagesShortenLongValues(t *testing.T) {
 		{"a value at the limit is kept", atLimit, `unknown "` + atLimit + `"`},
 		{"one letter over is cut, by letters", long, `unknown "` + atLimit + `…"`},
 		{"a named string type is cut too", domain.Category(long), `unknown "` + atLimit + `…"`},
-		{"invalid UTF-8 is cut and quoted", strings.Repeat("\xff", 100), `unknown "` + strings.Repeat(`\xff`, domain.MaxEchoRunes) + `…"`},
+		{"invalid UTF-8 is cut and quoted", strings.Repeat("\xff", domain.MaxEchoRunes+36), `unknown "` + strings.Repeat(`\xff`, domain.MaxEchoRunes) + `…"`},
 		{"an id is not a text and is kept whole", uuid.MustParse("0192f3e0-8d5c-7a4e-9b1a-3c2d4e5f6a7b"), `unknown "0192f3e0-8d5c-7a4e-9b1a-3c2d4e5f6a7b"`},
 	}
 	for _, tt := range tests {
