@@ -103,27 +103,33 @@ func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, 
 // AddAttachment stores a file and records it on the case: a citizen's
 // photo, an inspection report, signed mediation minutes. The file is
 // checked (size, type by content) and stripped of metadata before it is
-// stored; if the case cannot take it, the stored object is deleted again,
-// so a refused upload leaves nothing behind.
+// stored; if the case refuses it, the stored object is deleted again, so a
+// refused upload leaves nothing behind. When the append's outcome is
+// unknown (a fault of the store, or the wait for the read models failing
+// after it), the object is kept: the event may hold it, and a retry finds
+// it there.
 //
 // The same file sent again (the same content, name and visibility; an
 // upload retried because its answer was lost) is not recorded twice: the
 // case's record of it is answered, with Created false. The check and the
 // append are made at one version of the case, so two such uploads at
-// once record the file once.
+// once record the file once. A record whose object is gone (deleted by
+// the code before this rule) is no match.
 func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid.UUID, filename string, r io.Reader, public bool, correlation string) (StoredFile, error) {
 	events, version, err := s.d.Store.Load(ctx, id)
 	if err != nil {
 		return StoredFile{}, fmt.Errorf("cases: load %s: %w", id, err)
 	}
-	// Refuse early what the case could never take, before reading the file.
+	// Refuse early what the case could never take, before reading the file;
+	// but a case at its limit of files may be sent one of them again.
 	c := domain.Fold(events)
 	probe := domain.AddAttachment{Attachment: domain.AttachmentAdded{Object: "probe", Size: 1, SHA256: "probe"}}
 	if err := domain.Authorize(actor, c, probe); err != nil {
 		return StoredFile{}, err
 	}
-	if _, err := domain.Decide(c, probe, s.d.Now(), s.d.Rules); err != nil {
-		return StoredFile{}, err
+	_, refused := domain.Decide(c, probe, s.d.Now(), s.d.Rules)
+	if refused != nil && domain.ErrorCode(refused) != domain.ELimitReached {
+		return StoredFile{}, refused
 	}
 	att, err := s.d.Files.PutAttachment(ctx, id, filename, r, public)
 	if err != nil {
@@ -138,11 +144,14 @@ func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid
 		return StoredFile{}, err
 	}
 	for attempt := 0; ; attempt++ {
-		if same, ok := sameFile(events, att); ok {
+		if same, ok := s.sameFile(ctx, events, att); ok {
 			if _, err := discard(nil); err != nil {
 				s.d.Log.Warn("a repeated upload's copy was not deleted", "case", id, "err", err)
 			}
 			return StoredFile{Attachment: same, Seq: version}, nil
+		}
+		if refused != nil {
+			return discard(refused)
 		}
 		seq, err := s.Execute(ctx, id, version, domain.AddAttachment{Attachment: att}, actor, correlation)
 		if errors.Is(err, domain.ErrConcurrency) && attempt < MaxRetries {
@@ -150,18 +159,26 @@ func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid
 				continue
 			}
 		}
+		var refusal *domain.Error
+		if errors.As(err, &refusal) {
+			return discard(err) // refused (a rule, a conflict): nothing was appended
+		}
 		if err != nil {
-			return discard(err)
+			return StoredFile{}, err
 		}
 		return StoredFile{Attachment: att, Seq: seq, Created: true}, nil
 	}
 }
 
 // sameFile returns the case's record of a file with att's content, name
-// and visibility, if it has one.
-func sameFile(events []domain.Envelope, att domain.AttachmentAdded) (domain.AttachmentAdded, bool) {
+// and visibility, if it has one whose object is still stored.
+func (s *Service) sameFile(ctx context.Context, events []domain.Envelope, att domain.AttachmentAdded) (domain.AttachmentAdded, bool) {
 	for _, e := range events {
-		if a, ok := e.Event.(domain.AttachmentAdded); ok && a.SHA256 == att.SHA256 && a.Filename == att.Filename && a.Public == att.Public {
+		a, ok := e.Event.(domain.AttachmentAdded)
+		if !ok || a.SHA256 != att.SHA256 || a.Filename != att.Filename || a.Public != att.Public {
+			continue
+		}
+		if ok, err := s.d.Files.HasAttachment(ctx, a.Object); ok && err == nil {
 			return a, true
 		}
 	}

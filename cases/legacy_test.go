@@ -15,6 +15,21 @@ import (
 	"phananh/domain"
 )
 
+// startApp runs the whole service, as the binary does, for tests that
+// need the real log under the cases service.
+func startApp(t *testing.T) *app.App {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := app.Start(ctx, app.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "127.0.0.1:-1",
+		SyncAlways: true, Limits: &api.Limits{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(context.Background()) })
+	return a
+}
+
 // TestReportsFiledBeforeDerivedIDsAreStillRetried: a report filed before
 // case ids were derived from client ids has the client's id as its case's
 // id and a digest of the first form. An app's offline queue may hold it at
@@ -26,12 +41,7 @@ import (
 func TestReportsFiledBeforeDerivedIDsAreStillRetried(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	a, err := app.Start(ctx, app.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "127.0.0.1:-1",
-		SyncAlways: true, Limits: &api.Limits{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close(context.Background())
+	a := startApp(t)
 	rules := a.Service.Rules()
 	report := func(id uuid.UUID) domain.SubmitReport {
 		return domain.SubmitReport{ID: id, Category: "pollution.water", Title: "Nước suối đổi màu",

@@ -50,6 +50,7 @@ type Files interface {
 	PutAttachment(ctx context.Context, caseID uuid.UUID, filename string, r io.Reader, public bool) (domain.AttachmentAdded, error)
 	DeleteAttachment(ctx context.Context, object string) error
 	ReadAttachment(ctx context.Context, object string) (io.ReadCloser, error)
+	HasAttachment(ctx context.Context, object string) (bool, error)
 }
 
 // Waiter tells when the read models have applied a sequence.

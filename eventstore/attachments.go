@@ -174,6 +174,19 @@ func (s *Store) ReadAttachment(ctx context.Context, name string) (io.ReadCloser,
 	return r, err
 }
 
+// HasAttachment says whether an object is stored, from its metadata alone
+// (no consumer, no chunks read).
+func (s *Store) HasAttachment(ctx context.Context, name string) (bool, error) {
+	_, err := s.attachments.GetInfo(ctx, name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("eventstore: attachment %s: %w", name, err)
+	}
+	return true, nil
+}
+
 // DeleteAttachment removes an object that no event refers to, such as one
 // stored for an attachment_added event that then failed to append. It is
 // idempotent: an object that is already gone is not an error. Objects that
