@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -140,5 +141,27 @@ func TestARetriedUploadIsRecordedOnce(t *testing.T) {
 	}
 	if len(stored) != 2 {
 		t.Errorf("the bucket holds %d objects, want 2: the repeats' copies were kept", len(stored))
+	}
+}
+
+// TestAnUploadToTheClientsIDReachesItsCase: a page loaded before case ids
+// were derived from client ids uploads a report's photos to the id it sent
+// with the report. With the case's tracking code the photo reaches the
+// case; without it, nothing does.
+func TestAnUploadToTheClientsIDReachesItsCase(t *testing.T) {
+	a := startAppWith(t, t.TempDir(), noRateLimits)
+	clientID := uuid.Must(uuid.NewV7()).String()
+	receipt := postJSON(t, a, "/api/v1/reports", validReport(clientID)).json(t)
+	id, code := mustString(t, receipt, "id"), mustString(t, receipt, "tracking_code")
+	if r := upload(t, a, clientID, "WRONG-CODE", "ảnh.png", pngBytes(t)); r.Status != http.StatusNotFound {
+		t.Errorf("to the client's id with a wrong code: %d %s, want 404", r.Status, r.Body)
+	}
+	r := upload(t, a, clientID, code, "ảnh.png", pngBytes(t))
+	if r.Status != http.StatusCreated || !strings.HasPrefix(mustString(t, r.json(t), "object"), id+"/") {
+		t.Fatalf("to the client's id with the code: %d %s, want 201 on case %s", r.Status, r.Body, id)
+	}
+	view := do(t, a, http.MethodGet, "/api/v1/reports/"+id, "", nil, "X-Tracking-Code", code).json(t)
+	if atts, _ := view["attachments"].([]any); len(atts) != 1 {
+		t.Errorf("the case lists %d attachments, want the photo", len(atts))
 	}
 }

@@ -89,9 +89,17 @@ type StoredFile struct {
 // AddCitizenAttachment stores a file the holder of the tracking code sends
 // (a photo of the pollution, a land certificate) and records it on the
 // case, visible to the citizen.
+//
+// id may also be the id the client sent with the report (the case's id is
+// derived from it, caseIDFor): a page loaded before case ids were derived
+// uploads its photos there. The code must be the case's all the same.
 func (s *Service) AddCitizenAttachment(ctx context.Context, id uuid.UUID, code, filename string, r io.Reader, correlation string) (StoredFile, error) {
 	if !s.CheckTrackingCode(id, code) {
-		return StoredFile{}, errNoSuchReport
+		derived := s.caseIDFor(id)
+		if !s.CheckTrackingCode(derived, code) {
+			return StoredFile{}, errNoSuchReport
+		}
+		id = derived
 	}
 	f, err := s.AddAttachment(ctx, domain.Actor{Role: domain.RoleCitizen}, id, filename, r, true, correlation)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
