@@ -83,9 +83,9 @@ func TestReportsFiledBeforeDerivedIDsAreStillRetried(t *testing.T) {
 		t.Errorf("other content with that id: %v, want duplicate_id", err)
 	}
 
-	old := fileAsBefore(time.Now().Add(-8 * 24 * time.Hour))
+	old := fileAsBefore(time.Now().Add(-25 * time.Hour))
 	r, created, err = a.Service.Submit(ctx, report(old), "late")
 	if err != nil || !created || r.ID == old || r.TrackingCode == a.Service.TrackingCode(old) {
-		t.Errorf("the id of a report filed eight days before: %+v, created %v, %v; want a new case", r, created, err)
+		t.Errorf("the id of a report filed 25 hours before: %+v, created %v, %v; want a new case", r, created, err)
 	}
 }

@@ -129,10 +129,12 @@ func (s *Service) caseIDFor(clientID uuid.UUID) uuid.UUID {
 
 // legacyRetryWindow is how long after its filing a report filed before
 // case ids were derived (its case's id is the client's id) can still be
-// retried: an app's offline queue may hold one at the upgrade. Past it,
-// such an id is only a new report's, so the case's id, which staff and
-// partners see, no longer answers with its receipt.
-const legacyRetryWindow = 7 * 24 * time.Hour
+// retried: an app's offline queue may hold one at the upgrade, and retries
+// come "hours later" (DESIGN.md). Past it, such an id is only a new
+// report's, so the case's id, which staff and partners see, no longer
+// answers with its receipt. Within it, it still does: the window is as
+// short as retries allow.
+const legacyRetryWindow = 24 * time.Hour
 
 // legacyRetry answers, as existing does, a retry of a report filed before
 // case ids were derived: one whose case has the client's id itself and a
