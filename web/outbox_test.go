@@ -67,6 +67,13 @@ func TestTheOutboxWaitsOutABusyServer(t *testing.T) {
 	b.waitFor("the page keeps the report and says why", `document.querySelector('#receipt').hidden && document.querySelector('#title').value === '' &&
 		document.querySelector('#outbox').textContent.includes('Hệ thống đang bận')`)
 	b.screenshot("outbox-busy")
+	// The outbox tries the first report's photo every 5 s: that must not
+	// show its receipt again over the form a citizen is typing in.
+	b.run("type the next report", chromedp.SendKeys(chromedp.CSS("#title"), "Tiếng ồn"))
+	time.Sleep(6 * time.Second)
+	if v := b.eval(`!document.querySelector('#report-form').hidden && document.querySelector('#title').value === 'Tiếng ồn'`); v != true {
+		t.Errorf("a retry of the waiting photo hid the form being typed in")
+	}
 	if got := len(caseSubjects(t, s)); got != 1 {
 		t.Fatalf("while busy the log holds %d cases, want the first only", got)
 	}

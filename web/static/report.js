@@ -150,12 +150,16 @@
     flushing = outbox.all().then(function (items) {
       return items.reduce(function (p, item) {
         return p.then(function (shown) {
+          // A receipt is shown when it arrives, not again at every try of
+          // its waiting files (that would hide a new report being typed).
+          var had = !!item.receipt;
           return send(item).then(function (receipt) {
-            if (receipt) { showReceipt(receipt); return true; }
+            if (receipt && !had) { showReceipt(receipt); return true; }
             return shown;
           }, function (res) {
-            // A report waiting in the outbox was refused for good: say so.
-            P.show(err, P.errorText(res));
+            // A report waiting in the outbox was refused for good: say so
+            // in the notice, which shows beside the form and the receipt.
+            refused = P.errorText(res);
             return shown;
           });
         });
@@ -163,15 +167,21 @@
     }).then(updatePending, updatePending).finally(function () { flushing = null; });
     return flushing;
   }
+  // refused is the refusal of a report that waited in the outbox, kept in
+  // the notice until the next report is sent.
+  var refused = '';
   function updatePending() {
     return outbox.all().then(function (items) {
-      if (items.length) { P.show(note, t(waiting) + ' ' + t('pending', items.length)); } else { P.show(note, ''); }
+      var parts = refused ? [refused] : [];
+      if (items.length) { parts.push(t(waiting) + ' ' + t('pending', items.length)); }
+      P.show(note, parts.join(' '));
     });
   }
 
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     P.show(err, '');
+    refused = '';
     if (!form.checkValidity()) { form.reportValidity(); return; }
     var big = files.filter(function (f) { return f.size > MAX; });
     if (big.length) { P.show(err, big[0].name + ': ' + t('tooBig')); return; }
