@@ -68,8 +68,15 @@ func (s *Service) WaitAfter(ctx context.Context, seq uint64) error {
 	if err == nil {
 		return nil
 	}
-	if last, err := s.d.Store.LastSeq(ctx); err == nil && seq > last {
-		return domain.FieldErrorf(domain.EINVALID, "after", "after is %d, but the log's last event is %d", seq, last)
+	if seq > s.logReached.Load() {
+		if last, err := s.d.Store.LastSeq(ctx); err == nil {
+			for reached := s.logReached.Load(); last > reached && !s.logReached.CompareAndSwap(reached, last); {
+				reached = s.logReached.Load()
+			}
+			if seq > last {
+				return domain.FieldErrorf(domain.EINVALID, "after", "after is %d, but the log's last event is %d", seq, last)
+			}
+		}
 	}
 	if err := s.d.Waiter.WaitFor(ctx, seq); err != nil {
 		return domain.Errorf(domain.EUnavailable, "this server has not yet caught up with event %d; try again", seq)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -99,6 +100,10 @@ type Service struct {
 	// read one; a fresh hmac.New is six allocations and the key's
 	// processing each time, a pooled state is Reset to the keyed state.
 	macs sync.Pool
+	// logReached is the highest last sequence the log's leader has told
+	// WaitAfter: a position at or below it exists, and is not asked again
+	// (reads lag exactly when the log is busy).
+	logReached atomic.Uint64
 }
 
 // MaxRetries bounds how often a command without an expected version is
