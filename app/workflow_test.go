@@ -741,6 +741,11 @@ func TestWorkflowReopenedCase(t *testing.T) {
 		t.Fatalf("citizen reopen = %d %s", r.Status, r.Body)
 	}
 	j.accept("reopen", r, domain.StatusInProgress)
+	// The same reopening again (a retry whose answer was lost) is answered
+	// as the first was; it stores nothing (checkStored below).
+	if again := postJSON(t, a, "/api/v1/reports/"+j.id+"/reopen", map[string]any{"reason": "Nước suối vẫn còn màu đen."}, "X-Tracking-Code", j.code); again.Status != http.StatusOK || again.json(t)["version"] != r.json(t)["version"] {
+		t.Errorf("the same reopening again = %d %s, want 200 at version %v", again.Status, again.Body, r.json(t)["version"])
+	}
 	if cv := j.citizenView(); cv["status"] != "in_progress" || cv["open311_status"] != "open" {
 		t.Errorf("after reopening the citizen sees %v (%v)", cv["status"], cv["open311_status"])
 	}
@@ -755,6 +760,9 @@ func TestWorkflowReopenedCase(t *testing.T) {
 		t.Fatalf("feedback = %d %s, want 200", fb.Status, fb.Body)
 	}
 	j.accept("feedback", fb, domain.StatusResolved)
+	if same := postJSON(t, a, "/api/v1/reports/"+j.id+"/feedback", map[string]any{"rating": 4, "comment": "Cảm ơn phường."}, "X-Tracking-Code", j.code); same.Status != http.StatusOK || same.json(t)["version"] != fb.json(t)["version"] {
+		t.Errorf("the same feedback again = %d %s, want 200 at version %v", same.Status, same.Body, fb.json(t)["version"])
+	}
 	again := postJSON(t, a, "/api/v1/reports/"+j.id+"/feedback", map[string]any{"rating": 1}, "X-Tracking-Code", j.code)
 	if again.Status != http.StatusConflict || again.errorCode(t) != "conflict" {
 		t.Errorf("second feedback = %d %s, want 409 conflict", again.Status, again.Body)

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -114,10 +115,39 @@ func (s *Service) CitizenAct(ctx context.Context, id uuid.UUID, code string, cmd
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return Result{}, errNoSuchReport
 	}
+	if code := domain.ErrorCode(err); code == domain.EIllegalTransition || code == domain.ECONFLICT {
+		if version, ok := s.repeated(ctx, id, cmd); ok {
+			if err := s.WaitAfter(ctx, version); err != nil {
+				return Result{}, err
+			}
+			return s.result(id, version), nil
+		}
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	return s.result(id, seq), nil
+}
+
+// repeated says whether a citizen's command, refused by the case's state,
+// is what the case's last events already record from a citizen: a retry
+// whose first answer was lost (on a weak link, or while the page was
+// offline), which is answered as the first was rather than refused. It
+// decides the command against the case before those events and compares.
+func (s *Service) repeated(ctx context.Context, id uuid.UUID, cmd domain.Command) (uint64, bool) {
+	events, version, err := s.d.Store.Load(ctx, id)
+	if err != nil || len(events) < 2 {
+		return 0, false
+	}
+	last := events[len(events)-1]
+	if last.Actor.Role != domain.RoleCitizen || last.Event.EventType() != cmd.EventType() {
+		return 0, false
+	}
+	decided, err := domain.Decide(domain.Fold(events[:len(events)-1]), cmd, last.Time, s.d.Rules)
+	if err != nil || len(decided) != 1 || !reflect.DeepEqual(decided[0], last.Event) {
+		return 0, false
+	}
+	return version, true
 }
 
 // StaffCase is a case as staff see it: the full timeline, and the
