@@ -348,8 +348,12 @@ func (w *Worker) deadLetter(ctx context.Context, env domain.Envelope, s send, ke
 func redact(err error, secrets []string, reporter bool) string {
 	text := err.Error()
 	var reply *textproto.Error
-	if reporter && errors.As(err, &reply) {
+	var garbled textproto.ProtocolError
+	switch {
+	case reporter && errors.As(err, &reply):
 		text = strings.Replace(text, reply.Error(), fmt.Sprintf("%03d (reply text withheld: it may repeat the address)", reply.Code), 1)
+	case reporter && errors.As(err, &garbled):
+		text = strings.Replace(text, garbled.Error(), "a reply that is not SMTP (withheld: it may repeat the address)", 1)
 	}
 	hide := func(s string) {
 		if s != "" {
