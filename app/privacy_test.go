@@ -633,3 +633,39 @@ func TestADuplicatesReporterSeesWhatWasDoneNotWhoReported(t *testing.T) {
 		t.Errorf("the duplicate's reporter does not see the authorities' public comment: %s", r.Body)
 	}
 }
+
+// TestAReclassifiedDenunciationKeepsItsDenouncerHidden: a denunciation
+// transferred to a ward and reclassified as a petition is no longer a
+// denunciation, but its reporter gave their name under a denouncer's
+// protection: the ward's officer still does not see it, now or as of
+// before the reclassification; the ward's head does, as for any
+// denunciation. (The privacy of a reclassified case was found open by an
+// audit: the officer read the name, even in the past view.)
+func TestAReclassifiedDenunciationKeepsItsDenouncerHidden(t *testing.T) {
+	a := startStaffApp(t, nil)
+	c := hire(t, a, roster...)
+	denunciation := report("pollution.mining", "lao-cai", "Khai thác quặng trái phép", "Có máy xúc khai thác quặng sắt ban đêm trên đồi sau thôn.")
+	denunciation["reporter"] = map[string]any{"name": phu.name, "phone": phu.phone, "email": phu.email}
+	s := submit(t, a, denunciation)
+	moved := act(t, a, c, "coordinator", s.id, s.version, "transfer", map[string]any{"unit": "ubnd.lao-cai", "reason": "Thuộc thẩm quyền của phường"})
+	if moved.Status != http.StatusOK {
+		t.Fatalf("transfer: %d %s", moved.Status, moved.Body)
+	}
+	before := time.Now()
+	if got := readReporter(t, a, c, "lc.officer", s.id, ""); !got.is(person{}) {
+		t.Fatalf("the ward's officer reads the denouncer %+v before any reclassification", got)
+	}
+	re := act(t, a, c, "lc.head", s.id, uint64(moved.json(t)["seq"].(float64)), "reclassify",
+		map[string]any{"category": "pollution.mining", "kind": "petition", "reason": "Nội dung là kiến nghị"})
+	if re.Status != http.StatusOK {
+		t.Fatalf("reclassify: %d %s", re.Status, re.Body)
+	}
+	for _, asOf := range []string{"", before.Format(time.RFC3339Nano)} {
+		if got := readReporter(t, a, c, "lc.officer", s.id, asOf); !got.is(person{}) {
+			t.Errorf("after the reclassification the ward's officer reads (as_of %q) the denouncer %+v", asOf, got)
+		}
+		if got := readReporter(t, a, c, "lc.head", s.id, asOf); !got.is(phu) {
+			t.Errorf("after the reclassification the ward's head reads (as_of %q) %+v, want %s", asOf, got, phu.name)
+		}
+	}
+}

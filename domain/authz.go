@@ -80,8 +80,10 @@ func CanReadUnit(a Actor, unit string) bool {
 
 // CanSeeReporter says whether the actor may read the reporter's identity.
 // For a denunciation only the handling unit's head and the inspectorate may
-// (Law on Denunciations 2018, Art. 9 and 47: the denouncer is protected);
-// for other kinds, the handling unit's staff, who must answer the reporter.
+// (Law on Denunciations 2018, Art. 9 and 47: the denouncer is protected),
+// also once it is reclassified as another kind (Case.Denounced), and so in
+// views of its past too; for other kinds, the handling unit's staff, who
+// must answer the reporter.
 func CanSeeReporter(a Actor, c Case, geo *Geography) bool {
 	if c.Reporter == nil || c.ReporterErased {
 		return false
@@ -89,7 +91,7 @@ func CanSeeReporter(a Actor, c Case, geo *Geography) bool {
 	if a.Role != RoleOfficer && a.Role != RoleUnitHead {
 		return false
 	}
-	if c.Kind == KindDenunciation {
+	if c.Kind == KindDenunciation || c.Denounced {
 		if u, ok := geo.Unit(a.Unit); ok && u.Type == UnitInspectorate {
 			return true
 		}

@@ -82,6 +82,13 @@ func TestCanSeeReporter(t *testing.T) {
 	complaint := given(complaintReported)       // with ubnd.lao-cai
 	anonymous := given(incidentReported)
 	erased := given(complaintReported, domain.ReporterErased{KeyID: "key-1", Reason: "yêu cầu"})
+	// A denunciation reclassified as a petition, and a complaint as a
+	// denunciation: either way the denouncer stays protected.
+	wasDenunciation := given(denunciationReported, domain.Reclassified{FromCategory: denunciationReported.Category,
+		ToCategory: denunciationReported.Category, FromKind: domain.KindDenunciation, ToKind: domain.KindPetition, Reason: "kiến nghị"})
+	wasDenunciation.Unit = "snnmt.moi-truong" // as if transferred to a division
+	nowDenunciation := given(complaintReported, domain.Reclassified{FromCategory: complaintReported.Category,
+		ToCategory: complaintReported.Category, FromKind: domain.KindComplaint, ToKind: domain.KindDenunciation, Reason: "tố cáo"})
 	geo := defaults.Geo
 	tests := []struct {
 		name  string
@@ -97,6 +104,11 @@ func TestCanSeeReporter(t *testing.T) {
 		{"complaint: officer of the handling unit", domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.lao-cai"}, complaint, true},
 		{"complaint: officer of another unit", domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.cam-duong"}, complaint, false},
 		{"complaint: a leader", domain.Actor{Role: domain.RoleLeader}, complaint, false},
+		{"once a denunciation: officer of the handling unit", domain.Actor{Role: domain.RoleOfficer, Unit: "snnmt.moi-truong"}, wasDenunciation, false},
+		{"once a denunciation: head of the handling unit", domain.Actor{Role: domain.RoleUnitHead, Unit: "snnmt.moi-truong"}, wasDenunciation, true},
+		{"once a denunciation: the inspectorate", domain.Actor{Role: domain.RoleOfficer, Unit: "snnmt.thanh-tra"}, wasDenunciation, true},
+		{"reclassified as a denunciation: officer of the handling unit", domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.lao-cai"}, nowDenunciation, false},
+		{"reclassified as a denunciation: head of the handling unit", domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, nowDenunciation, true},
 		{"anonymous: nobody", domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, anonymous, false},
 		{"erased: nobody", domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, erased, false},
 	}

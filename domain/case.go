@@ -99,8 +99,13 @@ type Case struct {
 
 	Anonymous      bool
 	ReporterErased bool
-	Reporter       *SealedReporter
-	Digest         string
+	// Denounced: reported or held as a denunciation at some time. Its
+	// denouncer stays protected (CanSeeReporter) when the case is
+	// reclassified as another kind: they gave their name under that
+	// protection.
+	Denounced bool
+	Reporter  *SealedReporter
+	Digest    string
 
 	Unit     string
 	Assignee string
@@ -143,6 +148,7 @@ func Evolve(c Case, env Envelope) Case {
 		c.Kind, c.Category, c.Title = e.Kind, e.Category, e.Title
 		c.Location, c.Remote = e.Location, e.Remote
 		c.Anonymous, c.Reporter, c.Digest = e.Anonymous, e.Reporter, e.Digest
+		c.Denounced = e.Kind == KindDenunciation
 		c.Unit = e.Unit
 		c.Clock, c.Deadline = e.Clock, e.Deadline
 		c.ReceivedAt = env.Time
@@ -206,6 +212,7 @@ func Evolve(c Case, env Envelope) Case {
 		c.Rating = e.Rating
 	case Reclassified:
 		c.Category, c.Kind = e.ToCategory, e.ToKind
+		c.Denounced = c.Denounced || e.ToKind == KindDenunciation
 	case ReporterErased:
 		c.ReporterErased = true
 	case CommentAdded:

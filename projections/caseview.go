@@ -177,7 +177,7 @@ type CaseView struct {
 // snapshot of another version is discarded and the view rebuilt from the
 // log. TestSnapshotVersionsFollowStateShapes catches a changed struct that
 // kept its version; a changed Apply is for the reviewer to catch.
-const CaseViewSnapshotVersion = 7
+const CaseViewSnapshotVersion = 8 // 8: domain.Case gained Denounced, which older snapshots lack
 
 // NewCaseView returns an empty case view.
 func NewCaseView() *CaseView {

@@ -387,7 +387,7 @@ func (d *Dashboard) trackOpen(before, after domain.Case) {
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version; a changed Apply is for the
 // reviewer to catch.
-const DashboardSnapshotVersion = 8 // 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4); 6: the core's strings by number (those of 4); 7: the core's times as stamps (those of 4); 8: unnamed zones numbered by offset (those of 4)
+const DashboardSnapshotVersion = 9 // 9: domain.Case gained Denounced (the fields of 4); 3: domain.Unit gained email and webhook_url (notify); 4: openCell deadlines as int64; 5: domain.Case's flags moved (the snapshot's fields are those of 4); 6: the core's strings by number (those of 4); 7: the core's times as stamps (those of 4); 8: unnamed zones numbered by offset (those of 4)
 
 // NewDashboard returns an empty dashboard. The geography gives the types
 // of units (for the coordination figures) and the names of communes; nil

@@ -158,7 +158,7 @@ func keyEntry(deadline stamp, id uuid.UUID) *queueEntry {
 // included). A snapshot of another version is discarded and the model
 // rebuilt from the log. TestSnapshotVersionsFollowStateShapes catches a
 // changed struct that kept its version.
-const QueuesSnapshotVersion = 7 // 3: the unit lists became B-trees (the bytes are those of 2); 4: domain.Case's flags moved (the fields of 3); 5: the core's strings by number (the fields of 3); 6: the core's times as stamps (the fields of 3); 7: unnamed zones numbered by offset (the fields of 3)
+const QueuesSnapshotVersion = 8 // 8: domain.Case gained Denounced (the fields of 3); 3: the unit lists became B-trees (the bytes are those of 2); 4: domain.Case's flags moved (the fields of 3); 5: the core's strings by number (the fields of 3); 6: the core's times as stamps (the fields of 3); 7: unnamed zones numbered by offset (the fields of 3)
 
 // NewQueues returns an empty unit queues model.
 func NewQueues() *Queues {
