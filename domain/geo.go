@@ -31,6 +31,23 @@ const (
 	UnitAuthority        UnitType = "authority"         // a higher authority cases are escalated to
 )
 
+// Level is the tier of the administration a unit of this type belongs to,
+// for escalation, which goes up only: 1 a commune's People's Committee, 2
+// the provincial department (its divisions and inspectorate), 3 a higher
+// authority. A Fatherland Front board supervises and mediates; it handles
+// no escalated case (0).
+func (t UnitType) Level() int {
+	switch t {
+	case UnitCommuneCommittee:
+		return 1
+	case UnitDivision, UnitInspectorate:
+		return 2
+	case UnitAuthority:
+		return 3
+	}
+	return 0
+}
+
 // Unit is a body that works a queue of cases.
 type Unit struct {
 	Code    string   `json:"code"`

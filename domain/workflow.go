@@ -170,11 +170,18 @@ func (e Escalate) decide(c Case, _ time.Time, r Rules) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := r.Geo.Unit(e.To); !ok {
+	to, ok := r.Geo.Unit(e.To)
+	if !ok {
 		return nil, FieldErrorf(EINVALID, "to", "unknown unit %q", e.To)
 	}
 	if e.To == c.Unit {
 		return nil, FieldErrorf(EINVALID, "to", "the case is already with %s", e.To)
+	}
+	// Escalation goes up, to a competent authority; a case moves between
+	// units of one tier by transfer, which is the coordinator's.
+	if from, _ := r.Geo.Unit(c.Unit); to.Type.Level() <= from.Type.Level() {
+		return nil, FieldErrorf(EINVALID, "to", "%s (%s) is not a higher authority than %s (%s); a coordinator transfers cases between units",
+			e.To, to.Type, c.Unit, from.Type)
 	}
 	if c.Status == StatusMediated && c.MediationOutcome == MediationAgreed {
 		return nil, Errorf(ECONFLICT, "the parties agreed at mediation; resolve the case instead")
