@@ -223,6 +223,17 @@ func TestAuthorizationNamedRows(t *testing.T) {
 		}
 	})
 
+	t.Run("someone who may not act, at a stale version, learns no version", func(t *testing.T) {
+		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
+		j.step("lc.officer", "accept", map[string]any{}, domain.StatusAccepted)
+		for _, who := range []string{"cd.officer", "leader", "admin"} {
+			r := act(t, a, c, who, j.id, 1, "comment", map[string]any{"text": "x", "visibility": "internal"})
+			if r.Status != http.StatusForbidden || r.Header.Get("ETag") != "" || strings.Contains(string(r.Body), "current_version") {
+				t.Errorf("%s at a stale version: %d %s (ETag %q), want 403 and no version", who, r.Status, r.Body, r.Header.Get("ETag"))
+			}
+		}
+	})
+
 	t.Run("officer of unit A acts on a case of unit B", func(t *testing.T) {
 		j := &journey{t: t, a: a, crew: c, submitted: submit(t, a, validReport(""))} // ubnd.lao-cai
 		j.refused("cd.officer", "accept", map[string]any{}, http.StatusForbidden, "forbidden")

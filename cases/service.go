@@ -263,12 +263,14 @@ func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion
 		if err != nil {
 			return 0, fmt.Errorf("cases: %s %s: %w", cmd.EventType(), caseID, err)
 		}
-		if expectedVersion != 0 && version != expectedVersion {
-			return 0, fmt.Errorf("cases: %s %s at version %d, case is at %d: %w", cmd.EventType(), caseID, expectedVersion, version, domain.ErrConcurrency)
-		}
+		// Authorization first: a conflict's answer tells the case's version,
+		// which someone who may not act on the case must not learn.
 		c := domain.Fold(events)
 		if err := domain.Authorize(actor, c, cmd); err != nil {
 			return 0, err
+		}
+		if expectedVersion != 0 && version != expectedVersion {
+			return 0, fmt.Errorf("cases: %s %s at version %d, case is at %d: %w", cmd.EventType(), caseID, expectedVersion, version, domain.ErrConcurrency)
 		}
 		named, err := s.checkNamed(ctx, actor, cmd)
 		if err != nil {
