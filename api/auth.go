@@ -127,9 +127,13 @@ func (s *server) login(c echo.Context) error {
 // from then on. Disabling the account is what ends all of a person's
 // sessions at once.
 func (s *server) logout(c echo.Context) error {
-	c.SetCookie(sessionCookie("", time.Unix(0, 0)))
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	token, _, err := requestToken(c)
+	token, viaCookie, err := requestToken(c)
+	if err == nil && viaCookie && c.Request().Header.Get(CSRFHeader) != CSRFValue {
+		// Another site's form must not end a session either.
+		return csrfRefusal()
+	}
+	c.SetCookie(sessionCookie("", time.Unix(0, 0)))
 	if err == nil && token != "" && s.cfg.Revoked != nil {
 		if claims, err := s.cfg.Tokens.Verify(token, time.Now()); err == nil {
 			if err := s.cfg.Revoked.Revoke(c.Request().Context(), token, claims.Expires); err != nil {
@@ -185,13 +189,19 @@ func (s *server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if viaCookie && !safeMethod(c.Request().Method) && c.Request().Header.Get(CSRFHeader) != CSRFValue {
-			return &domain.Error{Code: codeCSRF, Message: "a request authenticated by the session cookie must send " + CSRFHeader + ": " + CSRFValue}
+			return csrfRefusal()
 		}
 		c.Set(actorKey, actor)
 		// What a staff member sees is theirs alone; a handler may say more (a download).
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		return next(c)
 	}
+}
+
+// csrfRefusal answers a state-changing request that the session cookie
+// authenticates without the header a page's script sends.
+func csrfRefusal() error {
+	return &domain.Error{Code: codeCSRF, Message: "a request authenticated by the session cookie must send " + CSRFHeader + ": " + CSRFValue}
 }
 
 // safeMethod: requests that change nothing need no CSRF header.

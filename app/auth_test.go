@@ -146,7 +146,7 @@ func TestStaffLogin(t *testing.T) {
 	}
 
 	// Logout clears the cookie.
-	out := do(t, a, http.MethodPost, "/api/v1/auth/logout", "", nil, "Cookie", api.SessionCookie+"="+token)
+	out := do(t, a, http.MethodPost, "/api/v1/auth/logout", "", nil, "Cookie", api.SessionCookie+"="+token, api.CSRFHeader, api.CSRFValue)
 	if out.Status != http.StatusNoContent {
 		t.Fatalf("logout = %d %s, want 204", out.Status, out.Body)
 	}

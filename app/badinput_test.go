@@ -625,7 +625,7 @@ func TestLogoutRevokesTokenOnEveryReplica(t *testing.T) {
 		}
 	}
 	// Logging out through the cookie, as the browser does.
-	if r := do(t, first, http.MethodPost, "/api/v1/auth/logout", "", nil, "Cookie", api.SessionCookie+"="+stolen); r.Status != http.StatusNoContent {
+	if r := do(t, first, http.MethodPost, "/api/v1/auth/logout", "", nil, "Cookie", api.SessionCookie+"="+stolen, api.CSRFHeader, api.CSRFValue); r.Status != http.StatusNoContent {
 		t.Fatalf("logout: %d %s", r.Status, r.Body)
 	}
 	if got := me(first, stolen); got != http.StatusUnauthorized {

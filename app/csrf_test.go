@@ -48,4 +48,14 @@ func TestCookieAuthenticatedWritesNeedTheCSRFHeader(t *testing.T) {
 	if bearer.Status != http.StatusOK {
 		t.Fatalf("POST with a bearer token and no header = %d %s, want 200", bearer.Status, bearer.Body)
 	}
+	// Another site's form must not end the session either.
+	if out := do(t, a, http.MethodPost, "/api/v1/auth/logout", "", nil, "Cookie", cookie); out.Status != http.StatusForbidden || out.errorCode(t) != "csrf_header_required" {
+		t.Errorf("logout with the cookie and no header = %d %s, want 403 csrf_header_required", out.Status, out.Body)
+	}
+	if g := do(t, a, http.MethodGet, "/api/v1/cases/"+id, "", nil, "Cookie", cookie); g.Status != http.StatusOK {
+		t.Fatalf("after a refused logout the session = %d %s, want it still valid", g.Status, g.Body)
+	}
+	if out := do(t, a, http.MethodPost, "/api/v1/auth/logout", "", nil, "Cookie", cookie, api.CSRFHeader, api.CSRFValue); out.Status != http.StatusNoContent {
+		t.Errorf("logout with the cookie and the header = %d %s, want 204", out.Status, out.Body)
+	}
 }
