@@ -188,7 +188,7 @@ func (s *server) citizenCase(rec projections.CaseRecord) citizenCase {
 		ID: cs.ID, Status: cs.Status, Open311: cs.Status.Open311(), Kind: cs.Kind, Category: cs.Category,
 		Title: cs.Title, Description: rec.Description, Location: cs.Location, OccurredAt: rec.OccurredAt,
 		Anonymous: cs.Anonymous, Unit: s.unitRef(cs.Unit), Clock: cs.Clock,
-		Overdue: cs.Overdue(time.Now()), ReceivedAt: cs.ReceivedAt, UpdatedAt: rec.UpdatedAt,
+		Overdue: cs.Overdue(s.svc.Now()), ReceivedAt: cs.ReceivedAt, UpdatedAt: rec.UpdatedAt,
 		Version: cs.Version, Timeline: rec.PublicTimeline(), Attachments: []attachmentJSON{},
 	}
 	if !cs.Deadline.IsZero() {

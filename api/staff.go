@@ -170,7 +170,7 @@ func (s *server) getQueue(c echo.Context) error {
 		items = []projections.QueueItem{}
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return sendQueuePage(c, queuePage{items, next, time.Now()})
+	return sendQueuePage(c, queuePage{items, next, s.svc.Now()})
 }
 
 // sendQueuePage answers 200 with the page, the same bytes as c.JSON would

@@ -154,6 +154,10 @@ func (s *Service) mac(label, data []byte) [sha256.Size]byte {
 // Rules returns the geography and policy the service decides with.
 func (s *Service) Rules() domain.Rules { return s.d.Rules }
 
+// Now is the service's clock (Deps.Now), by which cases are judged overdue
+// everywhere: the views' flags agree with the dashboards' and exports'.
+func (s *Service) Now() time.Time { return s.d.Now() }
+
 // envelopes wraps decided events for appending.
 func (s *Service) envelopes(caseID uuid.UUID, actor domain.Actor, correlation string, now time.Time, events []domain.Event) []domain.Envelope {
 	out := make([]domain.Envelope, len(events))
