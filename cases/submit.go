@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"encoding/base32"
@@ -177,7 +178,13 @@ func (s *Service) existing(ctx context.Context, cmd, sent domain.SubmitReport) (
 		return Receipt{}, fmt.Errorf("cases: load %s: %w", cmd.ID, err)
 	}
 	c := domain.Fold(events)
-	if !s.sameReport(c.Digest, cmd, sent) {
+	same := s.sameReport(c.Digest, cmd, sent)
+	if same {
+		if same, err = s.sameReporter(ctx, c, cmd); err != nil {
+			return Receipt{}, err
+		}
+	}
+	if !same {
 		return Receipt{}, domain.FieldErrorf(domain.EDuplicateSubmitted, "id",
 			"a different report was already submitted with id %s", cmd.ID)
 	}
@@ -186,6 +193,35 @@ func (s *Service) existing(ctx context.Context, cmd, sent domain.SubmitReport) (
 	}
 	return Receipt{ID: c.ID, TrackingCode: s.TrackingCode(c.ID), Status: c.Status,
 		Unit: c.Unit, Deadline: c.Deadline, Seq: version, WebhookSecret: s.webhookSecret(cmd)}, nil
+}
+
+// sameReporter says whether a retry names the reporter (and the webhook)
+// its case was filed with. A digest of the second form leaves the reporter
+// out (see digest), so the sealed identity is opened and compared; only
+// the holder of the client's id gets this far, so the answer confirms
+// nothing to anyone else. A first-form digest covered the reporter
+// already. An erased reporter cannot be compared any more: the retry is
+// taken as the same report, since its client id and content are.
+func (s *Service) sameReporter(ctx context.Context, c domain.Case, retry domain.SubmitReport) (bool, error) {
+	if !strings.HasPrefix(c.Digest, digestV2Prefix) {
+		return true, nil
+	}
+	if (c.Reporter == nil) != (retry.Reporter == nil) {
+		return false, nil
+	}
+	if c.Reporter == nil || c.ReporterErased {
+		return true, nil
+	}
+	filed, err := s.openReporter(ctx, c)
+	if errors.Is(err, domain.ErrReporterErased) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	a, _ := json.Marshal(filed) // plain structs: cannot fail
+	b, _ := json.Marshal(retry.Reporter)
+	return bytes.Equal(a, b), nil
 }
 
 // discardKey erases a key sealed for a report that was not stored, so no
