@@ -41,8 +41,21 @@ func BenchmarkKeyReadReplicated(b *testing.B) {
 		if _, err := admin.UpdateStream(ctx, cfg); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := kv.Put(ctx, "key", make([]byte, 32)); err != nil {
-			b.Fatal(err)
+		// The stream's update moves it through its replicas; right after,
+		// on a loaded machine, a put can go unanswered (CI saw "no
+		// response from stream"). Each try is bounded and made again.
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			try, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := kv.Put(try, "key", make([]byte, 32))
+			cancel()
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal(err)
+			}
+			b.Logf("put: %v; trying again", err)
+			time.Sleep(100 * time.Millisecond)
 		}
 		// A client of a follower, once that follower holds the key.
 		follower := followerOf(b, servers, stream)
