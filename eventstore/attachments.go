@@ -83,7 +83,8 @@ func (s *Store) openAttachments(ctx context.Context, cfg Config) error {
 // read), and the type is judged by content, never by the name: JPEG, PNG,
 // WebP and PDF are accepted. Metadata that can identify or locate the
 // reporter (EXIF, XMP, IPTC, comments, text chunks) is stripped from images
-// before anything is stored; PDF documents are stored as they are.
+// before anything is stored; from PDF documents, the information
+// dictionary's strings and the XMP packets are blanked (stripPDF).
 //
 // It returns a domain error on field "file": EFileTooLarge for a file over the
 // limit, ERequired for an empty one, EInvalidFileType for any other type or
@@ -235,6 +236,8 @@ func stripMetadata(contentType string, data []byte) ([]byte, error) {
 		return stripPNG(data)
 	case "image/webp":
 		return stripWebP(data)
+	case "application/pdf":
+		return stripPDF(data), nil
 	}
 	return data, nil
 }

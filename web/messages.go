@@ -29,7 +29,7 @@ var messages = map[string][2]string{
 	"f.address":      {"Địa chỉ, thôn, tổ dân phố", "Address, village, hamlet"},
 	"f.locate":       {"Dùng vị trí của tôi", "Use my location"},
 	"f.photos":       {"Ảnh hoặc tài liệu (không bắt buộc)", "Photos or documents (optional)"},
-	"f.photos.hint":  {"JPEG, PNG, WebP hoặc PDF, tối đa 10 MB mỗi tệp. Thông tin vị trí trong ảnh sẽ được xoá; tệp PDF được lưu nguyên như bạn gửi, kể cả thuộc tính của tệp như tên tác giả.", "JPEG, PNG, WebP or PDF, at most 10 MB each. Location data inside photos is removed; a PDF is kept as you send it, with its properties such as the author's name."},
+	"f.photos.hint":  {"JPEG, PNG, WebP hoặc PDF, tối đa 10 MB mỗi tệp. Thông tin vị trí trong ảnh sẽ được xoá; với tệp PDF, thuộc tính như tên tác giả được xoá khi tìm thấy, nhưng không bảo đảm.", "JPEG, PNG, WebP or PDF, at most 10 MB each. Location data inside photos is removed; from a PDF, properties such as the author's name are removed where they are found, without guarantee."},
 	"f.anonymous":    {"Gửi ẩn danh (không để lại thông tin liên hệ)", "Send anonymously (no contact details)"},
 	"f.contact":      {"Thông tin liên hệ", "Contact details"},
 	"f.contact.hint": {"Để cơ quan trả lời bạn: họ tên và số điện thoại hoặc thư điện tử. Thông tin được mã hoá và không công khai.", "So the authority can answer you: your name and a phone number or email. It is encrypted and never published."},
