@@ -47,6 +47,7 @@ fuzz_targets=(
   "./eventstore FuzzStripJPEG 15000x"
   "./eventstore FuzzStripPNG 15000x"
   "./eventstore FuzzStripWebP 25000x"
+  "./eventstore FuzzStripPDF 15000x"
 )
 found=$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sort | wc -l)
 if [ "$found" -ne "${#fuzz_targets[@]}" ]; then

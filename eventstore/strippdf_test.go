@@ -93,3 +93,24 @@ func TestStripPDFLeavesOtherPDFsAlone(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStripPDF: whatever the bytes, stripping neither panics nor moves a
+// byte: the length holds, and a changed byte only ever became a space or
+// a zero (a string's or an XMP packet's content), so a PDF's offsets and
+// structure survive.
+func FuzzStripPDF(f *testing.F) {
+	f.Add(pdfWithProperties())
+	f.Add([]byte("%PDF-1.7\n3 0 obj\n<< /Author (a\\) (b) <4142> 4 0 R >>\nendobj\n4 0 obj\n(c)\nendobj\ntrailer << /Info 3 0 R >>"))
+	f.Add([]byte("<x:xmpmeta>\n</x:xmpmeta> /Info 1 0 R 1 0 obj << ( >> endobj"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := stripPDF(in)
+		if len(out) != len(in) {
+			t.Fatalf("length %d became %d", len(in), len(out))
+		}
+		for i := range in {
+			if in[i] != out[i] && out[i] != ' ' && out[i] != '0' {
+				t.Fatalf("byte %d changed from %q to %q", i, in[i], out[i])
+			}
+		}
+	})
+}
