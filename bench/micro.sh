@@ -32,6 +32,7 @@ runs=(
   "./eventstore   ^Benchmark(Encode|Decode)$                                     0.2s"
   "./eventstore   ^Benchmark(Append|AppendParallel|Load)$                        2000x"
   "./eventstore   ^BenchmarkKeyReadReplicated$                                   5000x"
+  "./eventstore   ^BenchmarkStripPDF$                                            3x"
   "./projections  ^Benchmark(CaseViewApply|QueuesApply|QueuesReportMidUnit)$     0.3s"
   "./projections  ^BenchmarkDashboardApply$                                      5x"
   "./projections  ^Benchmark(QueuesList|CaseViewGet|DashboardMonthInProgress)$  0.3s"

@@ -3,6 +3,7 @@ package eventstore
 import (
 	"bytes"
 	"regexp"
+	"sort"
 	"strconv"
 )
 
@@ -21,52 +22,199 @@ import (
 // is not read, and what the pages say is the document itself.
 func stripPDF(b []byte) []byte {
 	out := bytes.Clone(b)
-	for _, m := range infoRef.FindAllSubmatch(out, -1) {
-		for _, body := range objectBodies(out, m[1], m[2]) {
+	objs := indexObjects(out)
+	done := map[objKey]bool{}
+	// blank blanks the strings of one object's definitions, once per
+	// object: a file naming one object a million times costs one pass.
+	blank := func(k objKey) [][2]int {
+		if done[k] || len(done) >= maxStrippedObjects {
+			return nil
+		}
+		done[k] = true
+		bodies := objs.bodies(k)
+		for _, body := range bodies {
 			blankStrings(out, body)
+		}
+		return bodies
+	}
+	refs := 0
+	for i := 0; refs < maxInfoRefs; refs++ {
+		j := bytes.Index(out[i:], []byte("/Info"))
+		if j < 0 {
+			break
+		}
+		i += j + len("/Info")
+		k, ok := refAt(out, i)
+		if !ok {
+			continue
+		}
+		for _, body := range blank(k) {
 			// A value may be an indirect reference to a string object.
-			for _, ref := range objRef.FindAllSubmatch(out[body[0]:body[1]], -1) {
-				for _, inner := range objectBodies(out, ref[1], ref[2]) {
-					blankStrings(out, inner)
-				}
+			for _, ref := range objRef.FindAllSubmatch(out[body[0]:body[1]], maxInfoRefs) {
+				blank(keyOf(ref[1], ref[2]))
 			}
 		}
 	}
-	for _, loc := range xmpPacket.FindAllIndex(out, -1) {
-		for i := loc[0]; i < loc[1]; i++ {
-			if out[i] != '\n' && out[i] != '\r' {
-				out[i] = ' '
+	for _, open := range [][]byte{[]byte("<x:xmpmeta"), []byte("<x:xapmeta")} {
+		closing := append([]byte("</"), open[1:]...)
+		for i := 0; ; {
+			j := bytes.Index(out[i:], open)
+			if j < 0 {
+				break
 			}
+			k := bytes.Index(out[i+j:], closing)
+			if k < 0 {
+				break // no packet closes after this one opens
+			}
+			end := i + j + k + len(closing) + 1 // with its ">"
+			for p := i + j; p < end && p < len(out); p++ {
+				if out[p] != '\n' && out[p] != '\r' {
+					out[p] = ' '
+				}
+			}
+			i = min(end, len(out))
 		}
 	}
 	return out
 }
 
-var (
-	infoRef   = regexp.MustCompile(`/Info\s+(\d{1,10})\s+(\d{1,5})\s+R`)
-	objRef    = regexp.MustCompile(`(\d{1,10})\s+(\d{1,5})\s+R`)
-	xmpPacket = regexp.MustCompile(`(?s)<x:x[am]pmeta\b.*?</x:x[am]pmeta>`)
+// Bounds on the work one file can ask for: a real PDF names a handful of
+// information dictionaries (one per incremental update) and a few string
+// objects from them; a file naming a million costs no more than these.
+const (
+	maxInfoRefs        = 64
+	maxStrippedObjects = 256
+	maxDefinitions     = 16 // of one object, by incremental updates
 )
 
-// objectBodies returns where each definition of object num gen ("num gen
-// obj … endobj") has its body: an object redefined by an incremental
-// update has several.
-func objectBodies(b []byte, num, gen []byte) [][2]int {
-	n, err1 := strconv.Atoi(string(num))
-	g, err2 := strconv.Atoi(string(gen))
-	if err1 != nil || err2 != nil {
-		return nil
+// objRef is an indirect reference ("12 0 R") in an information dictionary.
+var objRef = regexp.MustCompile(`(\d{1,10})\s+(\d{1,5})\s+R`)
+
+// objKey names an object: its number and generation.
+type objKey struct{ num, gen int }
+
+func keyOf(num, gen []byte) objKey {
+	n, _ := strconv.Atoi(string(num)) // digits only, by the patterns
+	g, _ := strconv.Atoi(string(gen))
+	return objKey{n, g}
+}
+
+// refAt reads an indirect reference ("12 0 R") after white space at b[i:].
+func refAt(b []byte, i int) (objKey, bool) {
+	num, i := digitsAt(b, skipSpace(b, i))
+	gen, i := digitsAt(b, skipSpace(b, i))
+	i = skipSpace(b, i)
+	if num == nil || gen == nil || i >= len(b) || b[i] != 'R' {
+		return objKey{}, false
 	}
-	header := regexp.MustCompile(`(?:^|[^0-9])` + strconv.Itoa(n) + `\s+` + strconv.Itoa(g) + `\s+obj\b`)
-	var bodies [][2]int
-	for _, loc := range header.FindAllIndex(b, -1) {
-		end := bytes.Index(b[loc[1]:], []byte("endobj"))
-		if end < 0 {
+	return keyOf(num, gen), true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// digitsAt returns the run of at most ten digits at b[i:] and where it ends.
+func digitsAt(b []byte, i int) ([]byte, int) {
+	j := i
+	for j < len(b) && j-i < 10 && '0' <= b[j] && b[j] <= '9' {
+		j++
+	}
+	if j == i {
+		return nil, i
+	}
+	return b[i:j], j
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
+}
+
+// objects indexes a file's object definitions: where each header ("num
+// gen obj") ends, and where every "endobj" is. Both are found with
+// bytes.Index, which reads a 10 MB file in milliseconds.
+type objects struct {
+	headers map[objKey][]int
+	ends    []int
+}
+
+func indexObjects(b []byte) objects {
+	o := objects{headers: map[objKey][]int{}}
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("obj"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + len("obj")
+		if at >= 3 && string(b[at-3:at]) == "end" {
+			o.ends = append(o.ends, at-3)
 			continue
 		}
-		bodies = append(bodies, [2]int{loc[1], loc[1] + end})
+		if i < len(b) && isRegular(b[i]) {
+			continue // "objects", "/objX": not a header
+		}
+		if k, ok := headerBefore(b, at); ok {
+			o.headers[k] = append(o.headers[k], i)
+		}
 	}
-	return bodies
+	return o
+}
+
+// headerBefore reads "num gen " backwards from b[at], where "obj" starts.
+func headerBefore(b []byte, at int) (objKey, bool) {
+	p := at
+	if p == 0 || !isSpace(b[p-1]) {
+		return objKey{}, false
+	}
+	for p > 0 && isSpace(b[p-1]) {
+		p--
+	}
+	genEnd := p
+	for p > 0 && genEnd-p < 5 && '0' <= b[p-1] && b[p-1] <= '9' {
+		p--
+	}
+	gen := b[p:genEnd]
+	if len(gen) == 0 || p == 0 || !isSpace(b[p-1]) {
+		return objKey{}, false
+	}
+	for p > 0 && isSpace(b[p-1]) {
+		p--
+	}
+	numEnd := p
+	for p > 0 && numEnd-p < 10 && '0' <= b[p-1] && b[p-1] <= '9' {
+		p--
+	}
+	num := b[p:numEnd]
+	if len(num) == 0 || (p > 0 && '0' <= b[p-1] && b[p-1] <= '9') {
+		return objKey{}, false
+	}
+	return keyOf(num, gen), true
+}
+
+// isRegular says whether c may continue a PDF keyword or name.
+func isRegular(c byte) bool {
+	return !isSpace(c) && !bytes.ContainsRune([]byte("()<>[]{}/%"), rune(c))
+}
+
+// bodies returns where each definition of an object has its body, from
+// its header to the next "endobj": an object redefined by an incremental
+// update has several.
+func (o objects) bodies(k objKey) [][2]int {
+	var out [][2]int
+	starts := o.headers[k]
+	if len(starts) > maxDefinitions {
+		starts = starts[len(starts)-maxDefinitions:] // the latest count
+	}
+	for _, start := range starts {
+		if i := sort.SearchInts(o.ends, start); i < len(o.ends) {
+			out = append(out, [2]int{start, o.ends[i]})
+		}
+	}
+	return out
 }
 
 // blankStrings replaces the contents of every string in b[body[0]:body[1]]
