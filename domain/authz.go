@@ -81,8 +81,8 @@ func CanReadUnit(a Actor, unit string) bool {
 // CanSeeReporter says whether the actor may read the reporter's identity.
 // For a denunciation only the handling unit's head and the inspectorate may
 // (Law on Denunciations 2018, Art. 9 and 47: the denouncer is protected),
-// also once it is reclassified as another kind (Case.Denounced), and so in
-// views of its past too; for other kinds, the handling unit's staff, who
+// also once a case reported as one is reclassified as another kind
+// (Case.Denounced), and so in views of its past too; for other kinds, the handling unit's staff, who
 // must answer the reporter.
 func CanSeeReporter(a Actor, c Case, geo *Geography) bool {
 	if c.Reporter == nil || c.ReporterErased {

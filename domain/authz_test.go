@@ -89,6 +89,12 @@ func TestCanSeeReporter(t *testing.T) {
 	wasDenunciation.Unit = "snnmt.moi-truong" // as if transferred to a division
 	nowDenunciation := given(complaintReported, domain.Reclassified{FromCategory: complaintReported.Category,
 		ToCategory: complaintReported.Category, FromKind: domain.KindComplaint, ToKind: domain.KindDenunciation, Reason: "tố cáo"})
+	// A complaint taken for a denunciation by mistake and put back: its
+	// reporter never filed under a denouncer's protection.
+	backToComplaint := given(complaintReported, domain.Reclassified{FromCategory: complaintReported.Category,
+		ToCategory: complaintReported.Category, FromKind: domain.KindComplaint, ToKind: domain.KindDenunciation, Reason: "tố cáo"},
+		domain.Reclassified{FromCategory: complaintReported.Category, ToCategory: complaintReported.Category,
+			FromKind: domain.KindDenunciation, ToKind: domain.KindComplaint, Reason: "nhầm"})
 	geo := defaults.Geo
 	tests := []struct {
 		name  string
@@ -109,6 +115,7 @@ func TestCanSeeReporter(t *testing.T) {
 		{"once a denunciation: the inspectorate", domain.Actor{Role: domain.RoleOfficer, Unit: "snnmt.thanh-tra"}, wasDenunciation, true},
 		{"reclassified as a denunciation: officer of the handling unit", domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.lao-cai"}, nowDenunciation, false},
 		{"reclassified as a denunciation: head of the handling unit", domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, nowDenunciation, true},
+		{"reclassified as a denunciation and back: officer of the handling unit", domain.Actor{Role: domain.RoleOfficer, Unit: "ubnd.lao-cai"}, backToComplaint, true},
 		{"anonymous: nobody", domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, anonymous, false},
 		{"erased: nobody", domain.Actor{Role: domain.RoleUnitHead, Unit: "ubnd.lao-cai"}, erased, false},
 	}

@@ -99,10 +99,10 @@ type Case struct {
 
 	Anonymous      bool
 	ReporterErased bool
-	// Denounced: reported or held as a denunciation at some time. Its
-	// denouncer stays protected (CanSeeReporter) when the case is
-	// reclassified as another kind: they gave their name under that
-	// protection.
+	// Denounced: reported as a denunciation. Its denouncer stays
+	// protected (CanSeeReporter, PublicPoint) when the case is reclassified
+	// as another kind: they gave their name under that protection. A case
+	// reclassified as a denunciation is protected while it is one.
 	Denounced bool
 	Reporter  *SealedReporter
 	Digest    string
@@ -212,7 +212,6 @@ func Evolve(c Case, env Envelope) Case {
 		c.Rating = e.Rating
 	case Reclassified:
 		c.Category, c.Kind = e.ToCategory, e.ToKind
-		c.Denounced = c.Denounced || e.ToKind == KindDenunciation
 	case ReporterErased:
 		c.ReporterErased = true
 	case CommentAdded:

@@ -12,7 +12,7 @@ import (
 // the denouncer's identity is confidential (Law on Denunciations 2018,
 // Art. 9) and a point could lead to them.
 func PublicPoint(c Case) (lat, lon float64, ok bool) {
-	if c.Kind == KindDenunciation || c.Location.Lat == nil || c.Location.Lon == nil {
+	if c.Kind == KindDenunciation || c.Denounced || c.Location.Lat == nil || c.Location.Lon == nil {
 		return 0, 0, false
 	}
 	round := func(f float64) float64 { return math.Round(f*100) / 100 }

@@ -24,6 +24,8 @@ func TestPublicPointAndMap(t *testing.T) {
 		{"an incident with coordinates", given(incident), true, true},
 		{"an incident without coordinates", given(incidentReported), false, false},
 		{"a denunciation is never placed", given(denunciation), false, false},
+		{"nor once reclassified as a petition", given(denunciation, domain.Reclassified{FromCategory: denunciation.Category, ToCategory: denunciation.Category,
+			FromKind: domain.KindDenunciation, ToKind: domain.KindPetition, Reason: "kiến nghị"}), false, false},
 		{"a land dispute is placed but not mapped", given(land), true, false},
 		{"a rejected incident", given(incident, rejectedOutOfScope), true, false},
 		{"a duplicate", given(incident, domain.DuplicateLinked{Of: otherCaseID}), true, false},
