@@ -21,9 +21,16 @@ import (
 // an information dictionary kept in a compressed object stream (PDF 1.5)
 // is not read, and what the pages say is the document itself.
 func stripPDF(b []byte) []byte {
+	if bytes.Contains(b, []byte("/ByteRange")) {
+		// A signed document: the signature covers these bytes too, and a
+		// signed record (mediation minutes, a decision) matters more as
+		// evidence than its properties; it is kept as it came.
+		return b
+	}
 	out := bytes.Clone(b)
 	objs := indexObjects(out)
 	done := map[objKey]bool{}
+	budget := 2 * len(out) // bytes of bodies walked, all objects together
 	// blank blanks the strings of one object's definitions, once per
 	// object: a file naming one object a million times costs one pass.
 	blank := func(k objKey) [][2]int {
@@ -31,11 +38,15 @@ func stripPDF(b []byte) []byte {
 			return nil
 		}
 		done[k] = true
-		bodies := objs.bodies(k)
-		for _, body := range bodies {
+		var walked [][2]int
+		for _, body := range objs.bodies(k) {
+			if budget -= body[1] - body[0]; budget < 0 {
+				break
+			}
 			blankStrings(out, body)
+			walked = append(walked, body)
 		}
-		return bodies
+		return walked
 	}
 	refs := 0
 	for i := 0; refs < maxInfoRefs; refs++ {
@@ -66,13 +77,17 @@ func stripPDF(b []byte) []byte {
 			if k < 0 {
 				break // no packet closes after this one opens
 			}
-			end := i + j + k + len(closing) + 1 // with its ">"
-			for p := i + j; p < end && p < len(out); p++ {
+			end := min(i+j+k+len(closing)+1, len(out)) // with its ">"
+			if packet := out[i+j : end]; bytes.Contains(packet, []byte("endstream")) || bytes.Contains(packet, []byte("endobj")) {
+				i += j + len(open) // not one packet: an opening with no close of its own
+				continue
+			}
+			for p := i + j; p < end; p++ {
 				if out[p] != '\n' && out[p] != '\r' {
 					out[p] = ' '
 				}
 			}
-			i = min(end, len(out))
+			i = end
 		}
 	}
 	return out
@@ -138,6 +153,7 @@ func isSpace(c byte) bool {
 // bytes.Index, which reads a 10 MB file in milliseconds.
 type objects struct {
 	headers map[objKey][]int
+	starts  []int // where every header begins, in order
 	ends    []int
 }
 
@@ -157,18 +173,21 @@ func indexObjects(b []byte) objects {
 		if i < len(b) && isRegular(b[i]) {
 			continue // "objects", "/objX": not a header
 		}
-		if k, ok := headerBefore(b, at); ok {
+		if k, start, ok := headerBefore(b, at); ok {
 			o.headers[k] = append(o.headers[k], i)
+			o.starts = append(o.starts, start)
 		}
 	}
 	return o
 }
 
-// headerBefore reads "num gen " backwards from b[at], where "obj" starts.
-func headerBefore(b []byte, at int) (objKey, bool) {
+// headerBefore reads "num gen " backwards from b[at], where "obj" starts,
+// and says where the header begins. A header begins a line: "6 0 obj"
+// inside a page's text or a stream is no header.
+func headerBefore(b []byte, at int) (objKey, int, bool) {
 	p := at
 	if p == 0 || !isSpace(b[p-1]) {
-		return objKey{}, false
+		return objKey{}, 0, false
 	}
 	for p > 0 && isSpace(b[p-1]) {
 		p--
@@ -179,7 +198,7 @@ func headerBefore(b []byte, at int) (objKey, bool) {
 	}
 	gen := b[p:genEnd]
 	if len(gen) == 0 || p == 0 || !isSpace(b[p-1]) {
-		return objKey{}, false
+		return objKey{}, 0, false
 	}
 	for p > 0 && isSpace(b[p-1]) {
 		p--
@@ -189,10 +208,14 @@ func headerBefore(b []byte, at int) (objKey, bool) {
 		p--
 	}
 	num := b[p:numEnd]
-	if len(num) == 0 || (p > 0 && '0' <= b[p-1] && b[p-1] <= '9') {
-		return objKey{}, false
+	start := p
+	for p > 0 && (b[p-1] == ' ' || b[p-1] == '\t') {
+		p--
 	}
-	return keyOf(num, gen), true
+	if len(num) == 0 || (p > 0 && b[p-1] != '\n' && b[p-1] != '\r') {
+		return objKey{}, 0, false
+	}
+	return keyOf(num, gen), start, true
 }
 
 // isRegular says whether c may continue a PDF keyword or name.
@@ -201,7 +224,8 @@ func isRegular(c byte) bool {
 }
 
 // bodies returns where each definition of an object has its body, from
-// its header to the next "endobj": an object redefined by an incremental
+// its header to the next "endobj" or the next header, whichever comes
+// first (so bodies never overlap): an object redefined by an incremental
 // update has several.
 func (o objects) bodies(k objKey) [][2]int {
 	var out [][2]int
@@ -210,9 +234,15 @@ func (o objects) bodies(k objKey) [][2]int {
 		starts = starts[len(starts)-maxDefinitions:] // the latest count
 	}
 	for _, start := range starts {
-		if i := sort.SearchInts(o.ends, start); i < len(o.ends) {
-			out = append(out, [2]int{start, o.ends[i]})
+		i := sort.SearchInts(o.ends, start)
+		if i == len(o.ends) {
+			continue
 		}
+		end := o.ends[i]
+		if h := sort.SearchInts(o.starts, start); h < len(o.starts) && o.starts[h] < end {
+			end = o.starts[h]
+		}
+		out = append(out, [2]int{start, end})
 	}
 	return out
 }
@@ -224,8 +254,9 @@ func (o objects) bodies(k objKey) [][2]int {
 func blankStrings(b []byte, body [2]int) {
 	for i := body[0]; i < body[1]; i++ {
 		switch {
-		case bytes.HasPrefix(b[i:body[1]], []byte("stream")):
-			return
+		case bytes.HasPrefix(b[i:body[1]], []byte("stream")) && (i == 0 || isSpace(b[i-1]) || b[i-1] == '>') &&
+			i+len("stream") < len(b) && (b[i+len("stream")] == '\r' || b[i+len("stream")] == '\n'):
+			return // a stream's data follows: an information dictionary has none
 		case b[i] == '(':
 			end := literalEnd(b[:body[1]], i)
 			if end < 0 {

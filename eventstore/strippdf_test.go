@@ -80,6 +80,26 @@ func TestStripPDFBlanksWhoMadeIt(t *testing.T) {
 	}
 }
 
+// TestStripPDFKeepsWhatIsNotItsToChange: a signed PDF is kept whole (its
+// signature covers the properties too); "6 0 obj" inside a page's text is
+// no header, so the page's strings stay; a name that contains "stream"
+// does not end the dictionary before its author is blanked.
+func TestStripPDFKeepsWhatIsNotItsToChange(t *testing.T) {
+	signed := []byte("%PDF-1.7\n1 0 obj\n<< /Author (Zqxname) >>\nendobj\n2 0 obj\n<< /Type /Sig /ByteRange [0 10 20 30] >>\nendobj\ntrailer << /Info 1 0 R >>\n")
+	if out := stripPDF(signed); !bytes.Equal(out, signed) {
+		t.Errorf("a signed PDF was changed: %q", out)
+	}
+	page := []byte("%PDF-1.4\n5 0 obj\n<< /Length 30 >>\nstream\nBT (see 6 0 obj) Tj (Hello page) Tj ET\nendstream\nendobj\n" +
+		"6 0 obj\n<< /Upstream /Yes /Author (Zqxname) >>\nendobj\ntrailer << /Info 6 0 R >>\n")
+	out := stripPDF(page)
+	if !bytes.Contains(out, []byte("(Hello page)")) || !bytes.Contains(out, []byte("(see 6 0 obj)")) {
+		t.Errorf("the page's text changed: %q", out)
+	}
+	if bytes.Contains(out, []byte("Zqxname")) {
+		t.Errorf("the author after /Upstream is still there: %q", out)
+	}
+}
+
 // TestStripPDFLeavesOtherPDFsAlone: a PDF without properties, and bytes
 // that only look like one, come back unchanged.
 func TestStripPDFLeavesOtherPDFsAlone(t *testing.T) {
@@ -118,8 +138,9 @@ func FuzzStripPDF(f *testing.F) {
 // BenchmarkStripPDF strips a PDF of the test's shape and 10 MB files
 // built to make it work hard: one object named as the information
 // dictionary 800 000 times, an object defined 800 000 times, an
-// information dictionary with 1.7 million references, and an XMP packet
-// that never closes. Stripping reads each 10 MB file a few times over;
+// information dictionary with 1.7 million references, an XMP packet that
+// never closes, and 1 024 object headers with no endobj but the last
+// (each body once ran to it: 94 s, found by a review). Stripping reads each 10 MB file a few times over;
 // before the object index and the bounds it compiled a pattern and read
 // the whole file for every /Info it met (over 280 s for the first).
 func BenchmarkStripPDF(b *testing.B) {
@@ -142,6 +163,19 @@ func BenchmarkStripPDF(b *testing.B) {
 		{"object-defined-often", repeat("%PDF-1.4\ntrailer << /Info 1 0 R >>\n", "1 0 obj (x) ", "endobj")},
 		{"info-with-many-refs", repeat("%PDF-1.4\ntrailer << /Info 1 0 R >>\n1 0 obj <<", " 2 0 R", ">> endobj 2 0 obj (a) endobj")},
 		{"xmp-never-closed", repeat("%PDF-1.4 ", " <x:xmpmeta ", "")},
+		{"headers-without-ends", func() []byte {
+			// 64 information dictionaries defined 16 times each, at the
+			// top; filler; the references; one endobj at the very end.
+			var head, refs strings.Builder
+			head.WriteString("%PDF-1.4\n")
+			for k := 1; k <= 64; k++ {
+				for range 16 {
+					fmt.Fprintf(&head, "%d 0 obj\n<< (a) ", k)
+				}
+				fmt.Fprintf(&refs, "/Info %d 0 R\n", k)
+			}
+			return repeat(head.String(), "(x) ", refs.String()+"endobj")
+		}()},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.in)))
