@@ -261,6 +261,20 @@ func (s *Service) checkNamed(ctx context.Context, actor domain.Actor, cmd domain
 // It returns the sequence of the last event appended, once the read models
 // have applied it.
 func (s *Service) Execute(ctx context.Context, caseID uuid.UUID, expectedVersion uint64, cmd domain.Command, actor domain.Actor, correlation string) (uint64, error) {
+	if rec, ok := s.d.View.Get(caseID); ok && expectedVersion != 0 {
+		// Refuse before waiting for a version the log may not hold yet: how
+		// long the wait took would tell the case's version to someone who
+		// may not act on it. This server's view may lag (a case just
+		// transferred to the actor's unit), so a refusal there is checked
+		// on the log, without waiting, before it is answered.
+		if domain.Authorize(actor, rec.Case, cmd) != nil {
+			if events, _, err := s.d.Store.Load(ctx, caseID); err == nil {
+				if err := domain.Authorize(actor, domain.Fold(events), cmd); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		// The caller's If-Match proves the log holds expectedVersion.
 		events, version, err := s.loadAtLeast(ctx, caseID, expectedVersion)
