@@ -155,7 +155,7 @@ var denunciationHistory = map[domain.Status][]domain.Event{
 	domain.StatusRejected:   {denunciationReported, rejectedOutOfScope},
 	domain.StatusAssigned:   {denunciationReported, acceptedToResolve, assignedToOfficer1},
 	domain.StatusInProgress: {denunciationReported, acceptedToResolve, assignedToOfficer1, inspectedOnSite},
-	domain.StatusEscalated:  {denunciationReported, acceptedToResolve, assignedToOfficer1, inspectedOnSite, domain.Escalated{From: "snnmt.thanh-tra", To: "snnmt.dat-dai", Reason: "Vượt thẩm quyền"}},
+	domain.StatusEscalated:  {denunciationReported, acceptedToResolve, assignedToOfficer1, inspectedOnSite, domain.Escalated{From: "snnmt.thanh-tra", To: "ubnd.tinh", Reason: "Vượt thẩm quyền"}},
 	domain.StatusResolved:   {denunciationReported, acceptedToResolve, assignedToOfficer1, inspectedOnSite, resolvedWithAnswer},
 	domain.StatusClosed:     {denunciationReported, acceptedToResolve, assignedToOfficer1, inspectedOnSite, resolvedWithAnswer, closedAndFiled},
 }

@@ -178,8 +178,11 @@ func (e Escalate) decide(c Case, _ time.Time, r Rules) ([]Event, error) {
 		return nil, FieldErrorf(EINVALID, "to", "the case is already with %s", e.To)
 	}
 	// Escalation goes up, to a competent authority; a case moves between
-	// units of one tier by transfer, which is the coordinator's.
-	if from, _ := r.Geo.Unit(c.Unit); to.Type.Level() <= from.Type.Level() {
+	// units of one tier by transfer, which is the coordinator's. Past the
+	// top tier it may go on to another authority (a ministry, a central
+	// inspectorate) that a geography lists.
+	from, _ := r.Geo.Unit(c.Unit)
+	if onwards := from.Type == UnitAuthority && to.Type == UnitAuthority; to.Type.Level() <= from.Type.Level() && !onwards {
 		return nil, FieldErrorf(EINVALID, "to", "%s (%s) is not a higher authority than %s (%s); a coordinator transfers cases between units",
 			e.To, to.Type, c.Unit, from.Type)
 	}
