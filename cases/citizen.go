@@ -159,7 +159,11 @@ func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid
 		return StoredFile{}, err
 	}
 	for attempt := 0; ; attempt++ {
-		if same, ok := s.sameFile(ctx, events, att); ok {
+		same, ok, err := s.sameFile(ctx, events, att)
+		if err != nil {
+			return discard(err) // nothing appended yet; the client tries again
+		}
+		if ok {
 			if _, err := discard(nil); err != nil {
 				s.d.Log.Warn("a repeated upload's copy was not deleted", "case", id, "err", err)
 			}
@@ -186,18 +190,24 @@ func (s *Service) AddAttachment(ctx context.Context, actor domain.Actor, id uuid
 }
 
 // sameFile returns the case's record of a file with att's content, name
-// and visibility, if it has one whose object is still stored.
-func (s *Service) sameFile(ctx context.Context, events []domain.Envelope, att domain.AttachmentAdded) (domain.AttachmentAdded, bool) {
+// and visibility, if it has one whose object is still stored. A store
+// that cannot say is an error: guessing either way could record the file
+// twice or answer for one that is gone.
+func (s *Service) sameFile(ctx context.Context, events []domain.Envelope, att domain.AttachmentAdded) (domain.AttachmentAdded, bool, error) {
 	for _, e := range events {
 		a, ok := e.Event.(domain.AttachmentAdded)
 		if !ok || a.SHA256 != att.SHA256 || a.Filename != att.Filename || a.Public != att.Public {
 			continue
 		}
-		if ok, err := s.d.Files.HasAttachment(ctx, a.Object); ok && err == nil {
-			return a, true
+		stored, err := s.d.Files.HasAttachment(ctx, a.Object)
+		if err != nil {
+			return domain.AttachmentAdded{}, false, fmt.Errorf("cases: is %s stored: %w", a.Object, err)
+		}
+		if stored {
+			return a, true, nil
 		}
 	}
-	return domain.AttachmentAdded{}, false
+	return domain.AttachmentAdded{}, false, nil
 }
 
 // OpenAttachment opens a file recorded on a case: for a citizen (code set)
