@@ -185,37 +185,41 @@ func indexObjects(b []byte) objects {
 // and says where the header begins. A header begins a line: "6 0 obj"
 // inside a page's text or a stream is no header.
 func headerBefore(b []byte, at int) (objKey, int, bool) {
-	p := at
-	if p == 0 || !isSpace(b[p-1]) {
+	if at == 0 || !isSpace(b[at-1]) {
 		return objKey{}, 0, false
 	}
-	for p > 0 && isSpace(b[p-1]) {
-		p--
-	}
-	genEnd := p
-	for p > 0 && genEnd-p < 5 && '0' <= b[p-1] && b[p-1] <= '9' {
-		p--
-	}
-	gen := b[p:genEnd]
-	if len(gen) == 0 || p == 0 || !isSpace(b[p-1]) {
+	gen, p := digitsBefore(b, skipSpaceBack(b, at), 5)
+	if gen == nil || p == 0 || !isSpace(b[p-1]) {
 		return objKey{}, 0, false
 	}
-	for p > 0 && isSpace(b[p-1]) {
-		p--
+	num, start := digitsBefore(b, skipSpaceBack(b, p), 10)
+	for p = start; p > 0 && (b[p-1] == ' ' || b[p-1] == '\t'); p-- {
 	}
-	numEnd := p
-	for p > 0 && numEnd-p < 10 && '0' <= b[p-1] && b[p-1] <= '9' {
-		p--
-	}
-	num := b[p:numEnd]
-	start := p
-	for p > 0 && (b[p-1] == ' ' || b[p-1] == '\t') {
-		p--
-	}
-	if len(num) == 0 || (p > 0 && b[p-1] != '\n' && b[p-1] != '\r') {
+	if num == nil || (p > 0 && b[p-1] != '\n' && b[p-1] != '\r') {
 		return objKey{}, 0, false
 	}
 	return keyOf(num, gen), start, true
+}
+
+// skipSpaceBack returns where the white space that ends at b[p] begins.
+func skipSpaceBack(b []byte, p int) int {
+	for p > 0 && isSpace(b[p-1]) {
+		p--
+	}
+	return p
+}
+
+// digitsBefore is digitsAt backwards: the run of at most max digits that
+// ends at b[p], and where it begins.
+func digitsBefore(b []byte, p, max int) ([]byte, int) {
+	q := p
+	for q > 0 && p-q < max && '0' <= b[q-1] && b[q-1] <= '9' {
+		q--
+	}
+	if q == p {
+		return nil, p
+	}
+	return b[q:p], q
 }
 
 // isRegular says whether c may continue a PDF keyword or name.
